@@ -1,0 +1,125 @@
+"""Bytes of a page dump to text: encoding detection, repairs, and HTML pages reduced to text lines."""
+
+from __future__ import annotations
+
+import codecs
+import re
+from dataclasses import dataclass
+
+import ftfy
+from selectolax.lexbor import LexborHTMLParser
+
+# The ticker separator on the site: four NBSP after every headline.
+TICKER_SEPARATOR = "\u00a0" * 4
+
+# Beyond this share of control characters a file is not text (random bytes, images, archives).
+BINARY_CONTROL_SHARE = 0.05
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_HTML_START = re.compile(r"\A\s*(<!doctype html|<html|<head|<body|<marquee)", re.IGNORECASE)
+_HTML_BLOCKS = frozenset(
+    "address article aside blockquote dd div dl dt figcaption figure footer h1 h2 h3 h4 h5 h6 "
+    "header li main nav ol p pre section table td th tr ul".split()
+)
+_HTML_SKIPPED = ("script", "style", "noscript", "template", "marquee")
+
+
+class BinaryContentError(ValueError):
+    """The bytes are not a text document (too many control characters)."""
+
+
+@dataclass(frozen=True)
+class Decoded:
+    """A dump decoded to text, with the encoding found and every repair applied."""
+
+    text: str
+    encoding: str
+    repairs: tuple[str, ...]
+
+
+def _decode_lines_mixed(data: bytes) -> tuple[str, str, list[str]]:
+    """Decode line by line: UTF-8 where valid, Windows-1252 elsewhere; a cut-off tail is dropped."""
+    lines = data.split(b"\n")
+    out: list[str] = []
+    n_cp1252 = 0
+    repairs: list[str] = []
+    for i, line in enumerate(lines):
+        try:
+            out.append(line.decode("utf-8"))
+            continue
+        except UnicodeDecodeError as err:
+            last = i == len(lines) - 1
+            if last and err.reason == "unexpected end of data" and err.end == len(line):
+                out.append(line[: err.start].decode("utf-8", errors="replace"))
+                repairs.append("truncated_multibyte_tail_dropped")
+                continue
+        out.append(line.decode("cp1252", errors="replace"))
+        n_cp1252 += 1
+    n_non_ascii = sum(1 for line in lines if not line.isascii())
+    if n_cp1252 == 0:
+        encoding = "utf-8"
+    elif n_cp1252 >= n_non_ascii:
+        encoding = "cp1252"
+    else:
+        encoding = "mixed"
+        repairs.append(f"mixed_encoding_{n_cp1252}_lines_cp1252")
+    return "\n".join(out), encoding, repairs
+
+
+def decode_bytes(data: bytes) -> Decoded:
+    """Return the dump's text: BOM stripped, UTF-8 or Windows-1252 (per line if mixed), mojibake repaired."""
+    repairs: list[str] = []
+    if data.startswith(codecs.BOM_UTF8):
+        data = data[len(codecs.BOM_UTF8) :]
+        repairs.append("utf8_bom_stripped")
+    elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        text = data.decode("utf-16", errors="replace")
+        return _finish(text, "utf-16", [*repairs, "utf16_decoded"])
+    try:
+        text, encoding = data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        text, encoding, more = _decode_lines_mixed(data)
+        repairs.extend(more)
+    return _finish(text, encoding, repairs)
+
+
+def _finish(text: str, encoding: str, repairs: list[str]) -> Decoded:
+    n_nul = text.count("\x00")
+    if text:
+        n_control = len(_CONTROL.findall(text))
+        if n_control / len(text) > BINARY_CONTROL_SHARE:
+            raise BinaryContentError(
+                f"binary content: {n_control} control characters in {len(text)} ({encoding})"
+            )
+    if n_nul:
+        text = text.replace("\x00", "")
+        repairs.append(f"nul_bytes_removed_{n_nul}")
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if ftfy.badness.is_bad(text):
+        fixed = ftfy.fix_encoding(text)
+        if fixed != text:
+            text = fixed
+            repairs.append("mojibake_repaired")
+    if _HTML_START.match(text):
+        text = html_to_text(text)
+        repairs.append("html_page_converted")
+    return Decoded(text, encoding, tuple(repairs))
+
+
+def html_to_text(html: str) -> str:
+    """Return an HTML page as dump-like text: the marquee anchors as ticker line, then one line per leaf block."""
+    tree = LexborHTMLParser(html)
+    ticker = [a.text(deep=True, strip=True) for a in tree.css("marquee a")]
+    tree.strip_tags(list(_HTML_SKIPPED))
+    root = tree.body or tree.root
+    lines: list[str] = []
+    if root is not None:
+        for node in root.traverse(include_text=False):
+            if node.tag not in _HTML_BLOCKS:
+                continue
+            if any(child.tag in _HTML_BLOCKS for child in node.traverse(include_text=False) if child is not node):
+                continue
+            lines.append(" ".join(node.text(deep=True, separator=" ").split()))
+    ticker_line = "".join(h + TICKER_SEPARATOR for h in ticker)
+    return "\n".join([ticker_line, *lines])

@@ -1,0 +1,191 @@
+"""One dump's bytes to its labelled lines, ticker headlines and article fields (no normalization)."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from transforms.decode import BinaryContentError, decode_bytes
+
+# Labels a line can get; `tickerhouse parse` shows them so a user can audit a reading.
+TICKER, BOILERPLATE, TITLE, BYLINE, PARAGRAPH, CAPTION, FOOTER, BLANK, OTHER = (
+    "ticker",
+    "boilerplate",
+    "title",
+    "byline",
+    "paragraph",
+    "caption",
+    "footer",
+    "blank",
+    "other",
+)
+
+# Captions on the site are short; the seed's longest is 60 characters. Paragraphs run to thousands.
+CAPTION_MAX_CHARS = 160
+
+_TICKER_SPLIT = re.compile(r"\s{2,}")  # \s covers NBSP (U+00A0) and the other Unicode spaces
+_TRAILING_SEPARATOR = re.compile(r"\S\s{2,}\Z")
+_DIGIT = "0-9\u0660-\u0669\u06f0-\u06f9"
+_BYLINE_FR = re.compile(
+    rf"^\s*Publi[ée]e? dans\s+(?P<outlet>.+?)\s+le\s+(?P<date>[{_DIGIT}].*?)\s*$"
+    rf"|^\s*Publi[ée]e? dans\s+(?P<outlet_only>.+?)\s*$",
+    re.IGNORECASE,
+)
+_BYLINE_AR = re.compile(
+    rf"^\s*نشر\s+في\s+(?P<outlet>.+?)\s+يوم\s+(?P<date>[{_DIGIT}].*?)\s*$"
+    rf"|^\s*نشر\s+في\s+(?P<outlet_only>.+?)\s*$"
+)
+# Final punctuation that marks a sentence (a paragraph), Latin and Arabic.
+_FINAL_PUNCT = tuple(".!?…»\"”):;؟،؛")
+
+
+def _fold(line: str) -> str:
+    text = unicodedata.normalize("NFKC", line).casefold().replace("’", "'")
+    return " ".join(text.split()).rstrip(" .!")
+
+
+# The site's widget and footer lines, French and Arabic editions, compared after _fold.
+_BOILERPLATE = frozenset(
+    _fold(s)
+    for s in (
+        "Merci d'avoir signalé!",
+        "Cette image sera automatiquement bloquée après qu'elle soit signalée par plusieurs personnes.",
+        "شكرا على التبليغ!",
+        "سيتم حجب هذه الصورة تلقائيا بعد أن يتم التبليغ عنها من طرف عدة أشخاص.",
+    )
+)
+_FOOTER = frozenset(
+    _fold(s)
+    for s in (
+        "Cliquez ici pour lire l'article depuis sa source.",
+        "اضغط هنا لقراءة الخبر من مصدره.",
+    )
+)
+
+
+@dataclass(frozen=True)
+class Article:
+    """The article of a dump as written on the page (raw outlet and date text)."""
+
+    title: str | None
+    source_raw: str
+    date_raw: str | None
+    paragraphs: tuple[str, ...]
+    captions: tuple[str, ...]
+    edition: str  # "fr" or "ar": which byline grammar matched
+
+
+@dataclass(frozen=True)
+class ParsedDump:
+    """A dump read: its text, labelled lines, ticker headlines in order, article, or why it was rejected."""
+
+    text: str
+    encoding: str
+    repairs: tuple[str, ...]
+    labels: tuple[str, ...]
+    ticker: tuple[str, ...]
+    article: Article | None
+    reject_reason: str | None = None
+
+    @property
+    def usable(self) -> bool:
+        """True when the dump had a ticker or an article and was not rejected."""
+        return self.reject_reason is None
+
+
+def split_ticker(line: str) -> tuple[str, ...]:
+    """Return the headlines of a ticker line in order: split on 2+ spaces/NBSP, trimmed, empties dropped."""
+    return tuple(part for part in (p.strip() for p in _TICKER_SPLIT.split(line)) if part)
+
+
+def _is_ticker_line(line: str) -> bool:
+    if _fold(line) in _BOILERPLATE or _match_byline(line):
+        return False
+    entries = split_ticker(line)
+    return len(entries) >= 2 or (len(entries) == 1 and bool(_TRAILING_SEPARATOR.search(line)))
+
+
+def _match_byline(line: str) -> tuple[str, str | None, str] | None:
+    """Return (outlet, date text or None, edition) when the line is an article byline."""
+    for edition, pattern in (("fr", _BYLINE_FR), ("ar", _BYLINE_AR)):
+        m = pattern.match(line)
+        if m:
+            outlet = m.group("outlet") or m.group("outlet_only")
+            return " ".join(outlet.split()), m.group("date"), edition
+    return None
+
+
+def _is_caption(line: str) -> bool:
+    stripped = line.strip()
+    return len(stripped) <= CAPTION_MAX_CHARS and not stripped.endswith(_FINAL_PUNCT)
+
+
+def parse_text(text: str) -> tuple[tuple[str, ...], tuple[str, ...], Article | None]:
+    """Return (one label per line, ticker headlines, article or None) for a decoded dump."""
+    lines = text.split("\n")
+    labels = [BLANK if not line.strip() else OTHER for line in lines]
+    ticker: tuple[str, ...] = ()
+    if lines and _is_ticker_line(lines[0]):
+        labels[0] = TICKER
+        ticker = split_ticker(lines[0])
+    byline_at = None
+    for i, line in enumerate(lines):
+        if labels[i] == BLANK or labels[i] == TICKER:
+            continue
+        folded = _fold(line)
+        if folded in _BOILERPLATE:
+            labels[i] = BOILERPLATE
+        elif folded in _FOOTER:
+            labels[i] = FOOTER
+        elif byline_at is None and _match_byline(line):
+            labels[i] = BYLINE
+            byline_at = i
+    if byline_at is None:
+        return tuple(labels), ticker, None
+    outlet, date_raw, edition = _match_byline(lines[byline_at])  # type: ignore[misc]
+    title = None
+    for i in range(byline_at - 1, -1, -1):
+        if labels[i] == OTHER:
+            labels[i] = TITLE
+            title = lines[i].strip()
+            break
+        if labels[i] != BLANK:
+            break
+    paragraphs: list[str] = []
+    captions: list[str] = []
+    for i in range(byline_at + 1, len(lines)):
+        if labels[i] == FOOTER:
+            break
+        if labels[i] != OTHER:
+            continue
+        line = lines[i].strip()
+        if _is_caption(line):
+            labels[i] = CAPTION
+            captions.append(line)
+        else:
+            labels[i] = PARAGRAPH
+            paragraphs.append(line)
+    article = Article(title, outlet, date_raw, tuple(paragraphs), tuple(captions), edition)
+    return tuple(labels), ticker, article
+
+
+def parse_dump(data: bytes) -> ParsedDump:
+    """Return the parsed dump, or a ParsedDump with a specific reject_reason when it holds nothing usable."""
+    if not data:
+        return ParsedDump("", "", (), (), (), None, "empty file (0 bytes)")
+    try:
+        decoded = decode_bytes(data)
+    except BinaryContentError as err:
+        return ParsedDump("", "", (), (), (), None, str(err))
+    text = decoded.text
+    if not text.strip():
+        return ParsedDump(
+            text, decoded.encoding, decoded.repairs, (), (), None,
+            f"no text: {len(data)} bytes of whitespace only",
+        )
+    labels, ticker, article = parse_text(text)
+    reason = None
+    if not ticker and article is None:
+        reason = "no ticker line and no article byline found"
+    return ParsedDump(text, decoded.encoding, decoded.repairs, labels, ticker, article, reason)
