@@ -15,7 +15,7 @@ TICKER_SEPARATOR = "\u00a0" * 4
 # Beyond this share of control characters a file is not text (random bytes, images, archives).
 BINARY_CONTROL_SHARE = 0.05
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_CONTROL = re.compile(r"[\x01-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _HTML_START = re.compile(r"\A\s*(<!doctype html|<html|<head|<body|<marquee)", re.IGNORECASE)
 _HTML_BLOCKS = frozenset(
     "address article aside blockquote dd div dl dt figcaption figure footer h1 h2 h3 h4 h5 h6 "
@@ -84,16 +84,17 @@ def decode_bytes(data: bytes) -> Decoded:
 
 
 def _finish(text: str, encoding: str, repairs: list[str]) -> Decoded:
+    # NUL runs are what a crash mid-write leaves (a zero-filled tail): drop them, keep the text.
     n_nul = text.count("\x00")
+    if n_nul:
+        text = text.replace("\x00", "")
+        repairs.append(f"nul_bytes_removed_{n_nul}")
     if text:
         n_control = len(_CONTROL.findall(text))
         if n_control / len(text) > BINARY_CONTROL_SHARE:
             raise BinaryContentError(
                 f"binary content: {n_control} control characters in {len(text)} ({encoding})"
             )
-    if n_nul:
-        text = text.replace("\x00", "")
-        repairs.append(f"nul_bytes_removed_{n_nul}")
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     if ftfy.badness.is_bad(text):
@@ -108,7 +109,7 @@ def _finish(text: str, encoding: str, repairs: list[str]) -> Decoded:
 
 
 def html_to_text(html: str) -> str:
-    """Return an HTML page as dump-like text: the marquee anchors as ticker line, then one line per leaf block."""
+    """Return an HTML page as dump-like text: marquee anchors as the ticker line, then one line per block."""
     tree = LexborHTMLParser(html)
     ticker = [a.text(deep=True, strip=True) for a in tree.css("marquee a")]
     tree.strip_tags(list(_HTML_SKIPPED))
@@ -118,7 +119,9 @@ def html_to_text(html: str) -> str:
         for node in root.traverse(include_text=False):
             if node.tag not in _HTML_BLOCKS:
                 continue
-            if any(child.tag in _HTML_BLOCKS for child in node.traverse(include_text=False) if child is not node):
+            if any(
+                child.tag in _HTML_BLOCKS for child in node.traverse(include_text=False) if child is not node
+            ):
                 continue
             lines.append(" ".join(node.text(deep=True, separator=" ").split()))
     ticker_line = "".join(h + TICKER_SEPARATOR for h in ticker)

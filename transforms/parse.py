@@ -7,6 +7,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from transforms.decode import BinaryContentError, decode_bytes
+from transforms.textfold import APOSTROPHES
 
 # Labels a line can get; `tickerhouse parse` shows them so a user can audit a reading.
 TICKER, BOILERPLATE, TITLE, BYLINE, PARAGRAPH, CAPTION, FOOTER, BLANK, OTHER = (
@@ -37,11 +38,11 @@ _BYLINE_AR = re.compile(
     rf"|^\s*نشر\s+في\s+(?P<outlet_only>.+?)\s*$"
 )
 # Final punctuation that marks a sentence (a paragraph), Latin and Arabic.
-_FINAL_PUNCT = tuple(".!?…»\"”):;؟،؛")
+_FINAL_PUNCT = tuple('.!?…»"”):;؟،؛')
 
 
 def _fold(line: str) -> str:
-    text = unicodedata.normalize("NFKC", line).casefold().replace("’", "'")
+    text = unicodedata.normalize("NFKC", line).casefold().translate(APOSTROPHES)
     return " ".join(text.split()).rstrip(" .!")
 
 
@@ -173,7 +174,7 @@ def parse_text(text: str) -> tuple[tuple[str, ...], tuple[str, ...], Article | N
 def parse_dump(data: bytes) -> ParsedDump:
     """Return the parsed dump, or a ParsedDump with a specific reject_reason when it holds nothing usable."""
     if not data:
-        return ParsedDump("", "", (), (), (), None, "empty file (0 bytes)")
+        return ParsedDump("", "", (), (), (), None, "empty file: 0 bytes")
     try:
         decoded = decode_bytes(data)
     except BinaryContentError as err:
@@ -181,11 +182,19 @@ def parse_dump(data: bytes) -> ParsedDump:
     text = decoded.text
     if not text.strip():
         return ParsedDump(
-            text, decoded.encoding, decoded.repairs, (), (), None,
-            f"no text: {len(data)} bytes of whitespace only",
+            text,
+            decoded.encoding,
+            decoded.repairs,
+            (),
+            (),
+            None,
+            f"whitespace only: {len(data)} bytes, no visible character",
         )
     labels, ticker, article = parse_text(text)
     reason = None
     if not ticker and article is None:
-        reason = "no ticker line and no article byline found"
+        reason = (
+            "no ticker and no article: line 1 is not a headline ticker and no line is a "
+            "'Publié dans ... le ...' / 'نشر في ... يوم ...' byline"
+        )
     return ParsedDump(text, decoded.encoding, decoded.repairs, labels, ticker, article, reason)

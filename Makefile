@@ -1,0 +1,42 @@
+# Two entry points on a fresh machine (python3 and make present): `make demo` and `make test`.
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+WAREHOUSE ?= data/warehouse.duckdb
+
+.PHONY: demo test lint format sample clean
+
+# uv installs the pinned stack in seconds; plain pip takes about a minute.
+$(STAMP): pyproject.toml requirements.lock
+	python3 -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check uv==0.13.9
+	$(VENV)/bin/uv pip install --quiet --python $(PY) -c requirements.lock -e '.[dev]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(VENV)/bin/tickerhouse ingest data/sample --warehouse $(WAREHOUSE)
+	$(VENV)/bin/tickerhouse sql --saved summary --warehouse $(WAREHOUSE)
+	$(VENV)/bin/tickerhouse sql --saved top_outlets --param days=30 --warehouse $(WAREHOUSE)
+	$(VENV)/bin/tickerhouse sql --saved reject_reasons --warehouse $(WAREHOUSE)
+
+test: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/pytest -q
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(STAMP)
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+# Regenerates the bundled sample corpus (deterministic) and adds the real seed dump.
+sample: $(STAMP)
+	rm -rf data/sample
+	$(PY) -m flows.sample_corpus --out data/sample --dumps 400 --interval-minutes 180
+	cp ../shared/seeds/000_46a3b748499c8f06.txt data/sample/
+
+clean:
+	rm -rf $(VENV) state data/warehouse.duckdb data/warehouse.duckdb.wal

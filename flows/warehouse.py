@@ -1,0 +1,154 @@
+"""The DuckDB warehouse: open it, create its schema from sql/, load staged Parquet, run checks."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+
+from flows.settings import SQL_DIR
+
+SCHEMA_VERSION = 1
+
+# Load order: parents before children, headlines after the items they are computed from.
+LOAD_ORDER = (
+    "raw_dumps",
+    "dump_files",
+    "rejects",
+    "ticker_snapshots",
+    "ticker_items",
+    "headlines",
+    "articles",
+    "outlets",
+)
+# Staged file (one per batch) each load statement reads.
+STAGED_FILE = {
+    "raw_dumps": "dumps",
+    "dump_files": "files",
+    "rejects": "rejects",
+    "ticker_snapshots": "snapshots",
+    "ticker_items": "items",
+    "headlines": "items",
+    "articles": "articles",
+    "outlets": "outlets",
+}
+
+
+class WarehouseLockedError(RuntimeError):
+    """Another process (an ingest) holds the warehouse's write lock."""
+
+
+def sql_text(name: str) -> str:
+    """Return the text of sql/<name>.sql."""
+    return (SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")
+
+
+def _sql_names(folder: str) -> list[str]:
+    return sorted(p.stem for p in (SQL_DIR / folder).glob("*.sql"))
+
+
+def connect(path: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """Return a connection in UTC; a writable one has the schema created or checked first."""
+    if read_only and not path.exists():
+        raise FileNotFoundError(f"no warehouse at {path}: run `tickerhouse ingest` first")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        con = duckdb.connect(str(path), read_only=read_only)
+    except duckdb.IOException as err:
+        if "lock" in str(err).lower():
+            raise WarehouseLockedError(
+                f"the warehouse {path} is locked by another process (an ingest is running?): {err}"
+            ) from err
+        raise
+    con.execute("set TimeZone = 'UTC'")
+    if not read_only:
+        apply_schema(con)
+    return con
+
+
+def apply_schema(con: duckdb.DuckDBPyConnection) -> None:
+    """Create every table and view of sql/tables and sql/views that is missing; record the version."""
+    for name in _sql_names("tables"):
+        con.execute(sql_text(f"tables/{name}"))
+    for name in _sql_names("views"):
+        con.execute(sql_text(f"views/{name}"))
+    con.execute("insert or replace into schema_meta values ('schema_version', ?)", [str(SCHEMA_VERSION)])
+
+
+def table_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """Return rows per loaded table."""
+    return dict(con.execute(sql_text("queries/table_counts")).fetchall())
+
+
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """Run the block in one transaction: all of it is committed or none of it."""
+    con.execute("begin transaction")
+    try:
+        yield
+    except BaseException:
+        con.execute("rollback")
+        raise
+    con.execute("commit")
+
+
+def load_staged(con: duckdb.DuckDBPyConnection, batch_dirs: list[Path]) -> dict[str, int]:
+    """Load every staged batch in one transaction; return rows added per table."""
+    before = table_counts(con)
+    with transaction(con):
+        for table in LOAD_ORDER:
+            files = [str(d / f"{STAGED_FILE[table]}.parquet") for d in batch_dirs]
+            files = [f for f in files if Path(f).exists()]
+            if files:
+                con.execute(sql_text(f"load/{table}"), {"files": files})
+    after = table_counts(con)
+    return {t: after[t] - before[t] for t in LOAD_ORDER}
+
+
+def run_checks(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """Run every sql/checks query; return failing rows per check (0 = pass)."""
+    return {name: len(con.execute(sql_text(f"checks/{name}")).fetchall()) for name in _sql_names("checks")}
+
+
+def record_run(con: duckdb.DuckDBPyConnection, summary: dict) -> None:
+    """Insert the run's summary into ingest_runs."""
+    con.execute(
+        "insert into ingest_runs values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            summary["run_id"],
+            summary["started_at"],
+            summary["finished_at"],
+            summary["files_seen"],
+            summary["files_new"],
+            summary["dumps_loaded"],
+            summary["dumps_rejected"],
+            json.dumps(summary["rows_added"]),
+            json.dumps(summary["checks"]),
+        ],
+    )
+
+
+def run_outcome(con: duckdb.DuckDBPyConnection, run_id: str) -> dict:
+    """Return dumps loaded and rejected by a run, with the reject reasons and their counts."""
+    loaded = con.execute(
+        "select count(*) from raw_dumps where run_id = ? and status = 'loaded'", [run_id]
+    ).fetchone()[0]
+    reasons = dict(
+        con.execute(
+            "select reason, count(*) from rejects where run_id = ? group by reason order by 2 desc",
+            [run_id],
+        ).fetchall()
+    )
+    return {
+        "dumps_loaded": loaded,
+        "dumps_rejected": sum(reasons.values()),
+        "reject_reasons": reasons,
+    }
+
+
+def seen_files(con: duckdb.DuckDBPyConnection) -> set[tuple[str, int, int]]:
+    """Return every (path, size, mtime_ns) already ingested, to skip without reading or hashing."""
+    return set(con.execute("select path, size_bytes, mtime_ns from dump_files").fetchall())

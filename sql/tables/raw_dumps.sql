@@ -1,0 +1,20 @@
+-- one row per distinct dump content (sha256 of its bytes); the bytes are kept so nothing is ever lost
+create table if not exists raw_dumps (
+    -- identity
+    dump_id varchar primary key,          -- sha256 hex of the file's bytes
+    first_path varchar not null,          -- the first path it was seen under (dump_files has all)
+    size_bytes bigint not null,
+    content blob,                         -- the exact bytes; null only when over the size limit
+    -- how it was read
+    encoding varchar,                     -- utf-8 | cp1252 | mixed | utf-16
+    repairs varchar[],                    -- e.g. utf8_bom_stripped, mojibake_repaired
+    line_labels varchar[],                -- one label per line of the decoded text
+    -- capture
+    captured_at timestamptz not null,     -- UTC
+    capture_method varchar not null,      -- manifest | filename | ticker_date | mtime
+    -- outcome
+    status varchar not null,              -- loaded | rejected
+    article_id varchar,                   -- the article the dump carries, if any
+    ingested_at timestamptz not null,
+    run_id varchar not null
+);

@@ -1,0 +1,48 @@
+"""Language of headlines and articles: Arabic by script, Latin-script text by lingua's offline model."""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+
+import pandas as pd
+from lingua import Language, LanguageDetector, LanguageDetectorBuilder
+
+_ARABIC = re.compile(r"[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff]")
+_LATIN = re.compile(r"[A-Za-z\u00c0-\u024f]")
+# Latin-script languages the editions carry; lingua picks among these only (fewer = faster, fewer mistakes).
+_LATIN_LANGUAGES = {Language.FRENCH: "fr", Language.ENGLISH: "en", Language.SPANISH: "es"}
+UNDETERMINED = "und"
+
+
+@cache
+def _detector() -> LanguageDetector:
+    # Weights ship inside the wheel: nothing is downloaded at run time.
+    return LanguageDetectorBuilder.from_languages(*_LATIN_LANGUAGES).build()
+
+
+def _script_language(text: str) -> str | None:
+    """Return "ar" if Arabic letters dominate, UNDETERMINED with no letters, None if the model must decide."""
+    n_arabic = len(_ARABIC.findall(text))
+    n_latin = len(_LATIN.findall(text))
+    if n_arabic == 0 and n_latin == 0:
+        return UNDETERMINED
+    if n_arabic >= n_latin:
+        return "ar"
+    return None
+
+
+def detect_languages(texts: pd.Series) -> pd.Series:
+    """Return the ISO 639-1 code per text (same index); each distinct text is looked at once."""
+    distinct = texts.dropna().unique()
+    by_script = {t: _script_language(t) for t in distinct}
+    latin = [t for t, lang in by_script.items() if lang is None]
+    found = _detector().detect_languages_in_parallel_of(latin) if latin else []
+    for text, lang in zip(latin, found, strict=True):
+        by_script[text] = _LATIN_LANGUAGES.get(lang, UNDETERMINED) if lang else UNDETERMINED
+    return texts.map(by_script).astype("str")
+
+
+def detect_language(text: str) -> str:
+    """Return the ISO 639-1 code of one text."""
+    return detect_languages(pd.Series([text])).iloc[0]
