@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 WAREHOUSE ?= data/warehouse.duckdb
 
-.PHONY: demo test lint format sample clean
+.PHONY: demo test lint format sample clean serve export
 
 # uv installs the pinned stack in seconds; plain pip takes about a minute.
 $(STAMP): pyproject.toml requirements.lock
@@ -18,6 +18,7 @@ demo: $(STAMP)
 	$(VENV)/bin/tickerhouse sql --saved summary --warehouse $(WAREHOUSE)
 	$(VENV)/bin/tickerhouse sql --saved top_outlets --param days=30 --warehouse $(WAREHOUSE)
 	$(VENV)/bin/tickerhouse sql --saved reject_reasons --warehouse $(WAREHOUSE)
+	$(VENV)/bin/tickerhouse trends --topic defense,football --by day --warehouse $(WAREHOUSE) --plot docs/trends.png
 
 test: $(STAMP)
 	$(VENV)/bin/ruff check .
@@ -37,6 +38,14 @@ sample: $(STAMP)
 	rm -rf data/sample
 	$(PY) -m flows.sample_corpus --out data/sample --dumps 400 --interval-minutes 180
 	cp ../shared/seeds/000_46a3b748499c8f06.txt data/sample/
+
+# Schedules need a real Prefect server: start one on 127.0.0.1:4200 (analytics off, state in state/prefect),
+# wait until it is healthy, then serve the ingest / nightly export / retag deployments. Ctrl-C stops both.
+serve: $(STAMP)
+	$(VENV)/bin/tickerhouse serve --start-server --port 4200 --warehouse $(WAREHOUSE)
+
+export: $(STAMP)
+	$(VENV)/bin/tickerhouse export --warehouse $(WAREHOUSE)
 
 clean:
 	rm -rf $(VENV) state data/warehouse.duckdb data/warehouse.duckdb.wal

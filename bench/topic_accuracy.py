@@ -16,6 +16,7 @@ import pandas as pd
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from transforms.topic_tags import MIN_BODY_TERMS, article_topics  # noqa: E402
 from transforms.topics import Taxonomy, load_taxonomy, tag_texts  # noqa: E402
 
 LABEL_TO_TOPIC = {
@@ -98,6 +99,26 @@ def main() -> None:
         untagged = len(frame) - tags["row"].nunique()
         print(f"### {title} (rows with no topic: {untagged})\n")
         print(markdown(score(frame["category"], tags)) + "\n")
+
+    # The rule ingest applies to articles: topic in the title, or enough distinct terms in the body.
+    articles = pd.DataFrame(
+        {
+            "article_id": frame.index,
+            "title": frame["headline"],
+            "body": frame["text"].fillna(""),
+            "language": "fr",
+        }
+    )
+    for n in range(1, 6):
+        tags = article_topics(articles, taxonomy, min_body_terms=n).assign(
+            row=lambda t: t["article_id"].astype(int)
+        )
+        table = score(frame["category"], tags)
+        mark = " (MIN_BODY_TERMS, used at ingest)" if n == MIN_BODY_TERMS else ""
+        print(f"article rule, title or >= {n} body terms: macro-F1 {table.iloc[-1]['f1']:.3f}{mark}")
+        if n == MIN_BODY_TERMS:
+            rule_table = table
+    print(f"\n### article rule, title or >= {MIN_BODY_TERMS} body terms\n\n{markdown(rule_table)}\n")
 
     rate = throughput(frame["headline"].tolist(), taxonomy)
     print(f"compile: {compile_s * 1000:.0f} ms; throughput: {rate:,.0f} distinct headlines/s")

@@ -6,13 +6,14 @@ import argparse
 import csv
 import json
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 
 from flows import warehouse as wh
+from flows.runners import RUNNERS, make_task_runner
 from flows.settings import OUTLETS_CSV, SQL_DIR, load_settings
 from transforms.dates import ticker_stated_date
 from transforms.parse import parse_dump
@@ -93,7 +94,7 @@ def cmd_parse(args: argparse.Namespace) -> int:
 
 def cmd_ingest(args: argparse.Namespace) -> int:
     """Run the ingest_dumps flow on the given paths and print its summary."""
-    from flows.ingest_dumps import IngestBusyError, ingest_dumps
+    from flows.ingest_dumps import IngestBusyError, ingest_dumps, run_lock
 
     settings = load_settings()
     target = args.warehouse or str(settings.warehouse)
@@ -102,11 +103,20 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     if missing:
         print(f"tickerhouse ingest: no such file or folder: {', '.join(missing)}", file=sys.stderr)
         return 2
+    wait_s = settings.lock_timeout_s if args.lock_timeout is None else args.lock_timeout
     try:
-        summary = ingest_dumps(paths=paths, warehouse=target, progress=not args.quiet)
+        with run_lock(settings.state_dir, wait_s):
+            # Opened (and migrated) before Prefect starts: a locked or too-new warehouse gets one line.
+            wh.connect(Path(target)).close()
+            runner, local = make_task_runner(args.runner, settings.workers, args.dask_address)
+            flow = ingest_dumps.with_options(task_runner=runner)
+            summary = flow(paths=paths, warehouse=target, progress=not args.quiet, local_processes=local)
     except (IngestBusyError, wh.WarehouseLockedError) as err:
         print(f"tickerhouse ingest: {err}", file=sys.stderr)
         return 3
+    except wh.SchemaVersionError as err:
+        print(f"tickerhouse ingest: {err}", file=sys.stderr)
+        return 4
     print(
         f"run {summary['run_id']}: files seen {summary['files_seen']}, new {summary['files_new']}, "
         f"loaded {summary['dumps_loaded']}, rejected {summary['dumps_rejected']}"
@@ -115,6 +125,42 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         print(f"  +{n:>8} {table}")
     for reason, n in summary["reject_reasons"].items():
         print(f"  rejected {n:>4}: {reason}")
+    failing = {c: n for c, n in summary["checks"].items() if n}
+    if failing:
+        print(f"  CHECKS FAILED: {failing}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def cmd_rebuild(args: argparse.Namespace) -> int:
+    """Re-derive every derived table from the stored dump bytes and print what changed."""
+    from flows.ingest_dumps import IngestBusyError, run_lock
+    from flows.rebuild_warehouse import rebuild_warehouse
+
+    settings = load_settings()
+    target = Path(args.warehouse or settings.warehouse)
+    if not target.exists():
+        print(f"tickerhouse rebuild: no warehouse at {target}", file=sys.stderr)
+        return 2
+    wait_s = settings.lock_timeout_s if args.lock_timeout is None else args.lock_timeout
+    try:
+        with run_lock(settings.state_dir, wait_s):
+            wh.connect(target).close()
+            summary = rebuild_warehouse(warehouse=str(target))
+    except (IngestBusyError, wh.WarehouseLockedError) as err:
+        print(f"tickerhouse rebuild: {err}", file=sys.stderr)
+        return 3
+    except wh.SchemaVersionError as err:
+        print(f"tickerhouse rebuild: {err}", file=sys.stderr)
+        return 4
+    print(
+        f"rebuild {summary['run_id']}: dumps loaded {summary['dumps_loaded']}, "
+        f"rejected {summary['dumps_rejected']}"
+    )
+    for table, change in summary["rows_changed"].items():
+        print(f"  +{change['added']:>8} -{change['removed']:>8} {table}")
+    for dump in summary["status_changes"]:
+        print(f"  status {dump['before']} -> {dump['after']}: {dump['path']}")
     failing = {c: n for c, n in summary["checks"].items() if n}
     if failing:
         print(f"  CHECKS FAILED: {failing}", file=sys.stderr)
@@ -150,15 +196,20 @@ def cmd_sql(args: argparse.Namespace) -> int:
     try:
         con = wh.connect(target, read_only=True)
     except wh.WarehouseLockedError as err:
+        latest = load_settings().export_dir / "current"
         print(
             f"tickerhouse sql: {err}\nAn ingest holds the write lock; retry when it ends, "
-            "or query the latest Parquet export instead.",
+            f"or query the latest Parquet export instead: {latest}/<dataset>/ "
+            "(read_parquet with hive_partitioning = true; README, 'Opening the data').",
             file=sys.stderr,
         )
         return 3
     except FileNotFoundError as err:
         print(f"tickerhouse sql: {err}", file=sys.stderr)
         return 2
+    except wh.SchemaVersionError as err:
+        print(f"tickerhouse sql: {err}", file=sys.stderr)
+        return 4
     try:
         cursor = con.execute(query, _params(args.param) or None)
         columns = [d[0] for d in cursor.description]
@@ -172,6 +223,127 @@ def cmd_sql(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_export(args: argparse.Namespace) -> int:
+    """Run the export_parquet flow (or only write the data dictionary) and print what it wrote."""
+    from flows.export_parquet import ExportCheckError, export_parquet, write_dictionary
+    from flows.ingest_dumps import IngestBusyError
+    from transforms.export_plan import ExportContractError
+
+    if args.dictionary:
+        print(f"wrote {write_dictionary(Path(args.dictionary))}")
+        return 0
+    try:
+        summary = export_parquet(out_dir=args.out, since=args.since, warehouse=args.warehouse)
+    except (ExportCheckError, ExportContractError) as err:
+        print(f"tickerhouse export: {err}", file=sys.stderr)
+        return 1
+    except (IngestBusyError, wh.WarehouseLockedError) as err:
+        print(f"tickerhouse export: {err}", file=sys.stderr)
+        return 3
+    print(f"export {summary['export_id']} -> {summary['out_dir']}/current ({summary['seconds']:.1f} s)")
+    for name, d in summary["datasets"].items():
+        print(
+            f"  {name:<20} partitions written {d['written']:>4}, kept {d['kept']:>4}, "
+            f"dropped {d['dropped']:>3}; rows written {d['rows_written']}"
+        )
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    """Serve the scheduled deployments, against a server started here or the one at PREFECT_API_URL."""
+    import os
+
+    from flows.serve import build_deployments, local_server, serve_deployments
+
+    settings = load_settings()
+    deployments = build_deployments(
+        landing=str(Path(args.landing or settings.landing).resolve()),
+        warehouse=str(Path(args.warehouse or settings.warehouse).resolve()),
+        export_dir=str(Path(args.export_dir or settings.export_dir).resolve()),
+        ingest_interval_s=args.ingest_interval,
+    )
+    if args.start_server:
+        with local_server(args.port, Path(os.environ["PREFECT_HOME"])) as api_url:
+            print(f"prefect server up at {api_url.removesuffix('/api')}; serving (Ctrl-C stops both)")
+            serve_deployments(deployments, api_url)
+        return 0
+    if not os.environ.get("PREFECT_API_URL"):
+        print(
+            "tickerhouse serve: schedules need a Prefect server: run `make serve` (or add --start-server), "
+            "or set PREFECT_API_URL to a running one",
+            file=sys.stderr,
+        )
+        return 2
+    serve_deployments(deployments)
+    return 0
+
+
+def cmd_tag(args: argparse.Namespace) -> int:
+    """Print one JSON line per text (arguments, then lines of --file): its language and topics."""
+    from flows.settings import read_taxonomy
+    from transforms.language import detect_languages
+    from transforms.topics import LANGUAGES, explain
+
+    texts = list(args.texts)
+    if args.file:
+        texts += [line.strip() for line in Path(args.file).read_text(encoding="utf-8").splitlines()]
+    texts = [t for t in texts if t]
+    if not texts:
+        print("tickerhouse tag: give TEXT arguments or --file FILE", file=sys.stderr)
+        return 2
+    taxonomy = read_taxonomy(Path(args.taxonomy)) if args.taxonomy else read_taxonomy()
+    for text, language in zip(texts, detect_languages(pd.Series(texts)), strict=True):
+        # Terms of the detected edition only; a language the taxonomy lacks tries every edition.
+        result = explain(text, taxonomy, language if language in LANGUAGES else None)
+        print(json.dumps({**result, "language": language}, ensure_ascii=False))
+    return 0
+
+
+def cmd_retag(args: argparse.Namespace) -> int:
+    """Run the retag_topics flow and print the taxonomy version and the tag rows it wrote."""
+    from flows.ingest_dumps import IngestBusyError
+    from flows.retag_topics import retag_topics
+
+    try:
+        summary = retag_topics(warehouse=args.warehouse, taxonomy_path=args.taxonomy)
+    except (IngestBusyError, wh.WarehouseLockedError) as err:
+        print(f"tickerhouse retag: {err}", file=sys.stderr)
+        return 3
+    print(f"retagged with taxonomy {summary.pop('taxonomy_version')}")
+    for table, n in summary.items():
+        print(f"  {n:>8} {table}")
+    return 0
+
+
+def cmd_trends(args: argparse.Namespace) -> int:
+    """Print topic attention per day/week/month (or rising topics) and optionally plot it."""
+    from flows.trends import rising_topics, trend_series, write_plot
+
+    target = Path(args.warehouse or load_settings().warehouse)
+    try:
+        con = wh.connect(target, read_only=True)
+    except (wh.WarehouseLockedError, FileNotFoundError) as err:
+        print(f"tickerhouse trends: {err}", file=sys.stderr)
+        return 3 if isinstance(err, wh.WarehouseLockedError) else 2
+    try:
+        if args.rising:
+            frame = rising_topics(con, args.to, args.days)
+        else:
+            topics = [t.strip() for t in args.topic.split(",") if t.strip()] if args.topic else None
+            frame = trend_series(con, topics, args.by, getattr(args, "from"), args.to)
+    finally:
+        con.close()
+    print_rows(list(frame.columns), list(frame.itertuples(index=False, name=None)), args.format)
+    if args.plot and not args.rising:
+        try:
+            write_plot(frame, args.by, Path(args.plot))
+        except ValueError as err:
+            print(f"tickerhouse trends: {err}", file=sys.stderr)
+            return 1
+        print(f"plot written to {args.plot}", file=sys.stderr)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser of every subcommand."""
     parser = argparse.ArgumentParser(prog="tickerhouse", description=__doc__)
@@ -181,7 +353,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("paths", nargs="*", help="files or folders (default: data/raw)")
     p.add_argument("--warehouse", help="DuckDB file (default: $TICKERHOUSE_WAREHOUSE)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument(
+        "--lock-timeout",
+        type=float,
+        metavar="SECONDS",
+        help="wait this long for a running ingest, then exit 3 (default: $TICKERHOUSE_LOCK_TIMEOUT, 600)",
+    )
+    p.add_argument("--runner", choices=RUNNERS, default=load_settings().runner, help="where parse tasks run")
+    p.add_argument("--dask-address", help="tcp://host:port of a Dask scheduler (default: a local cluster)")
     p.set_defaults(func=cmd_ingest)
+
+    p = sub.add_parser("rebuild", help="re-derive derived tables from the stored dump bytes")
+    p.add_argument("--warehouse", help="DuckDB file (default: $TICKERHOUSE_WAREHOUSE)")
+    p.add_argument("--lock-timeout", type=float, metavar="SECONDS", help="wait for an ingest, then exit 3")
+    p.set_defaults(func=cmd_rebuild)
 
     p = sub.add_parser("parse", help="print how each file is read, as JSON lines")
     p.add_argument("files", nargs="+")
@@ -194,6 +379,47 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=FORMATS, default="table")
     p.add_argument("--warehouse")
     p.set_defaults(func=cmd_sql)
+
+    p = sub.add_parser("export", help="export the warehouse as Hive-partitioned Parquet")
+    p.add_argument("--out", help="export folder (default: $TICKERHOUSE_EXPORT_DIR, exports/)")
+    p.add_argument("--since", metavar="YYYY-MM-DD", help="rewrite dated partitions from this day on")
+    p.add_argument("--warehouse")
+    p.add_argument("--dictionary", metavar="FILE", help="only write the data dictionary to FILE")
+    p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("serve", help="serve the scheduled deployments (ingest, export, retag)")
+    p.add_argument("--start-server", action="store_true", help="start a local Prefect server first")
+    p.add_argument("--port", type=int, default=4200, help="port of the started server (default 4200)")
+    p.add_argument("--landing", help="folder the ingest deployment scans (default: $TICKERHOUSE_LANDING)")
+    p.add_argument("--warehouse")
+    p.add_argument("--export-dir", help="folder of the nightly export (default: $TICKERHOUSE_EXPORT_DIR)")
+    p.add_argument(
+        "--ingest-interval", type=float, metavar="SECONDS", help="ingest every SECONDS, not every 15 min"
+    )
+    p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("tag", help="print the topics of texts (and the terms that matched) as JSON lines")
+    p.add_argument("texts", nargs="*", metavar="TEXT")
+    p.add_argument("--file", help="a file of texts, one per line")
+    p.add_argument("--taxonomy", help="a taxonomy TOML file (default: data/topics.toml)")
+    p.set_defaults(func=cmd_tag)
+
+    p = sub.add_parser("retag", help="re-derive every topic tag from stored text with the taxonomy")
+    p.add_argument("--warehouse")
+    p.add_argument("--taxonomy", help="a taxonomy TOML file (default: data/topics.toml)")
+    p.set_defaults(func=cmd_retag)
+
+    p = sub.add_parser("trends", help="topic attention on the ticker over time, or rising topics")
+    p.add_argument("--topic", help="comma-separated topic slugs (default: all)")
+    p.add_argument("--by", choices=("day", "week", "month"), default="day")
+    p.add_argument("--from", type=date.fromisoformat, metavar="YYYY-MM-DD", help="first period start")
+    p.add_argument("--to", type=date.fromisoformat, metavar="YYYY-MM-DD", help="last period; --rising: as of")
+    p.add_argument("--rising", action="store_true", help="rank topics by rise against the prior 28 days")
+    p.add_argument("--days", type=int, default=1, help="--rising: length of the period compared (days)")
+    p.add_argument("--format", choices=FORMATS, default="table")
+    p.add_argument("--plot", metavar="FILE", help="draw the series to FILE.png or FILE.html")
+    p.add_argument("--warehouse")
+    p.set_defaults(func=cmd_trends)
     return parser
 
 

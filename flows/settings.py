@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
+
+from transforms.topics import Taxonomy, load_taxonomy
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 SQL_DIR = PROJECT_ROOT / "sql"
@@ -12,6 +15,16 @@ DATA_DIR = PROJECT_ROOT / "data"
 OUTLETS_CSV = DATA_DIR / "outlets.csv"
 TOPICS_TOML = DATA_DIR / "topics.toml"
 SAMPLE_DIR = DATA_DIR / "sample"
+
+
+def read_taxonomy(path: Path = TOPICS_TOML) -> Taxonomy:
+    """Return the compiled topic taxonomy of a TOML file, compiled once per process per file version."""
+    return _compiled_taxonomy(path, path.stat().st_mtime_ns)
+
+
+@lru_cache(maxsize=4)  # compiling takes ~0.5 s; a worker process handles many batches
+def _compiled_taxonomy(path: Path, mtime_ns: int) -> Taxonomy:
+    return load_taxonomy(path.read_text(encoding="utf-8"))
 
 
 def _env(name: str, default: str) -> str:
@@ -25,11 +38,15 @@ class Settings:
     warehouse: Path
     landing: Path
     state_dir: Path
+    export_dir: Path  # Parquet exports: <export_dir>/current is the latest complete one
     # A real dump is ~7 KB; 5 MB leaves room for HTML pages while keeping a hostile file out.
     max_dump_bytes: int
     # Hundreds to thousands of dumps per task keeps Prefect's per-task overhead a constant.
     batch_size: int
     workers: int
+    # How long an ingest (or rebuild) waits for another one to finish before giving up with exit code 3.
+    lock_timeout_s: float
+    runner: str  # process | thread | dask (flows/runners.py)
 
     @property
     def staging_dir(self) -> Path:
@@ -44,9 +61,13 @@ def load_settings() -> Settings:
         warehouse=Path(_env("WAREHOUSE", str(DATA_DIR / "warehouse.duckdb"))),
         landing=Path(_env("LANDING", str(DATA_DIR / "raw"))),
         state_dir=state,
+        export_dir=Path(_env("EXPORT_DIR", str(PROJECT_ROOT / "exports"))),
         max_dump_bytes=int(_env("MAX_DUMP_BYTES", str(5 * 1024 * 1024))),
         batch_size=int(_env("BATCH_SIZE", "2000")),
         workers=int(_env("WORKERS", str(os.cpu_count() or 1))),
+        # A scheduled run every 15 minutes should queue behind a slow one, not pile up behind it forever.
+        lock_timeout_s=float(_env("LOCK_TIMEOUT", "600")),
+        runner=_env("RUNNER", "process"),
     )
 
 

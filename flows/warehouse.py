@@ -8,10 +8,13 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 
+from flows.faults import crash_point
 from flows.settings import SQL_DIR
 
-SCHEMA_VERSION = 1
+# The version a warehouse made by this code records; sql/migrations/NNN_*.sql brings version NNN-1 to NNN.
+SCHEMA_VERSION = 2
 
 # Load order: parents before children, headlines after the items they are computed from.
 LOAD_ORDER = (
@@ -20,8 +23,12 @@ LOAD_ORDER = (
     "rejects",
     "ticker_snapshots",
     "ticker_items",
+    "headline_days",
     "headlines",
+    "headline_topics",
+    "headline_tokens",
     "articles",
+    "article_topics",
     "outlets",
 )
 # Staged file (one per batch) each load statement reads.
@@ -31,14 +38,22 @@ STAGED_FILE = {
     "rejects": "rejects",
     "ticker_snapshots": "snapshots",
     "ticker_items": "items",
+    "headline_days": "snapshots",
     "headlines": "items",
+    "headline_topics": "headline_topics",
+    "headline_tokens": "headline_tokens",
     "articles": "articles",
+    "article_topics": "article_topics",
     "outlets": "outlets",
 }
 
 
 class WarehouseLockedError(RuntimeError):
     """Another process (an ingest) holds the warehouse's write lock."""
+
+
+class SchemaVersionError(RuntimeError):
+    """The warehouse was made by a newer tickerhouse than this one: refuse rather than misread it."""
 
 
 def sql_text(name: str) -> str:
@@ -64,18 +79,55 @@ def connect(path: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
             ) from err
         raise
     con.execute("set TimeZone = 'UTC'")
-    if not read_only:
-        apply_schema(con)
+    try:
+        if read_only:
+            _refuse_newer(path, stored_schema_version(con))
+        else:
+            apply_schema(con, path)
+    except BaseException:
+        con.close()
+        raise
     return con
 
 
-def apply_schema(con: duckdb.DuckDBPyConnection) -> None:
-    """Create every table and view of sql/tables and sql/views that is missing; record the version."""
-    for name in _sql_names("tables"):
-        con.execute(sql_text(f"tables/{name}"))
-    for name in _sql_names("views"):
-        con.execute(sql_text(f"views/{name}"))
-    con.execute("insert or replace into schema_meta values ('schema_version', ?)", [str(SCHEMA_VERSION)])
+def stored_schema_version(con: duckdb.DuckDBPyConnection) -> int | None:
+    """Return the schema version the warehouse records, or None for a new (empty) file."""
+    # fetchall, not fetchone: DuckDB 2.0 refuses relation queries on a connection with a half-read result.
+    if not con.execute(sql_text("queries/has_table"), {"name": "schema_meta"}).fetchall()[0][0]:
+        return None
+    rows = con.execute(sql_text("queries/schema_version")).fetchall()
+    return int(rows[0][0]) if rows else None
+
+
+def _refuse_newer(path: Path | None, stored: int | None) -> None:
+    if stored is not None and stored > SCHEMA_VERSION:
+        raise SchemaVersionError(
+            f"the warehouse {path or ''} has schema version {stored}, newer than this tickerhouse knows "
+            f"({SCHEMA_VERSION}): upgrade tickerhouse; it will not write to a schema it cannot read"
+        )
+
+
+def migrations() -> list[tuple[int, str]]:
+    """Return (version, sql/migrations name) of every migration, in the order they apply."""
+    return sorted((int(name.split("_", 1)[0]), name) for name in _sql_names("migrations"))
+
+
+def apply_schema(con: duckdb.DuckDBPyConnection, path: Path | None = None) -> None:
+    """Create missing tables, migrate an older warehouse in place, create the views; record the version.
+
+    Idempotent: tables are `create ... if not exists` and each migration is written to be re-runnable.
+    """
+    stored = stored_schema_version(con)
+    _refuse_newer(path, stored)
+    with transaction(con):
+        for name in _sql_names("tables"):
+            con.execute(sql_text(f"tables/{name}"))
+        for version, name in migrations():
+            if stored is not None and version > stored:
+                con.execute(sql_text(f"migrations/{name}"))
+        for name in _sql_names("views"):
+            con.execute(sql_text(f"views/{name}"))
+        con.execute("insert or replace into schema_meta values ('schema_version', ?)", [str(SCHEMA_VERSION)])
 
 
 def table_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
@@ -95,28 +147,40 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
     con.execute("commit")
 
 
+def insert_staged(con: duckdb.DuckDBPyConnection, batch_dirs: list[Path]) -> None:
+    """Insert every staged batch, table by table in LOAD_ORDER, inside the caller's transaction."""
+    for table in LOAD_ORDER:
+        files = [str(d / f"{STAGED_FILE[table]}.parquet") for d in batch_dirs]
+        files = [f for f in files if Path(f).exists()]
+        if files:
+            con.execute(sql_text(f"load/{table}"), {"files": files})
+            crash_point("load")  # after the first table: a transaction half done
+
+
 def load_staged(con: duckdb.DuckDBPyConnection, batch_dirs: list[Path]) -> dict[str, int]:
     """Load every staged batch in one transaction; return rows added per table."""
     before = table_counts(con)
     with transaction(con):
-        for table in LOAD_ORDER:
-            files = [str(d / f"{STAGED_FILE[table]}.parquet") for d in batch_dirs]
-            files = [f for f in files if Path(f).exists()]
-            if files:
-                con.execute(sql_text(f"load/{table}"), {"files": files})
+        insert_staged(con, batch_dirs)
     after = table_counts(con)
     return {t: after[t] - before[t] for t in LOAD_ORDER}
 
 
+def check_rows(con: duckdb.DuckDBPyConnection) -> dict[str, pd.DataFrame]:
+    """Run every sql/checks query; return its offending rows per check (no rows = pass)."""
+    return {name: con.execute(sql_text(f"checks/{name}")).df() for name in _sql_names("checks")}
+
+
 def run_checks(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     """Run every sql/checks query; return failing rows per check (0 = pass)."""
-    return {name: len(con.execute(sql_text(f"checks/{name}")).fetchall()) for name in _sql_names("checks")}
+    return {name: len(rows) for name, rows in check_rows(con).items()}
 
 
 def record_run(con: duckdb.DuckDBPyConnection, summary: dict) -> None:
     """Insert the run's summary into ingest_runs."""
     con.execute(
-        "insert into ingest_runs values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "insert into ingest_runs (run_id, started_at, finished_at, files_seen, files_new, dumps_loaded, "
+        "dumps_rejected, rows_added, checks, kind) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             summary["run_id"],
             summary["started_at"],
@@ -127,6 +191,7 @@ def record_run(con: duckdb.DuckDBPyConnection, summary: dict) -> None:
             summary["dumps_rejected"],
             json.dumps(summary["rows_added"]),
             json.dumps(summary["checks"]),
+            summary.get("kind", "ingest"),
         ],
     )
 

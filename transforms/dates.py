@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 import unicodedata
 from collections import Counter
 from collections.abc import Sequence
@@ -285,8 +286,15 @@ _RUBRIC_PREFIX = re.compile(
 _MARKER_PREFIX = re.compile(rf"(?:^|\s)(?:{_alternation(list(_TODAY_MARKERS))})\s*$")
 
 
+# A stated date always has a four-digit year: headlines without one (most) skip the folding.
+_HAS_YEAR = re.compile("[0-9\u0660-\u0669\u06f0-\u06f9]{4}")
+
+
+@lru_cache(maxsize=65_536)  # tickers repeat most headlines from one snapshot to the next
 def _today_in_headline(headline: str) -> date | None:
     """Return the date a headline states about its own day, None if it states none or several."""
+    if not _HAS_YEAR.search(headline):
+        return None
     folded = _fold(headline)
     if _FORECAST.search(folded):
         return None

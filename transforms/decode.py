@@ -15,6 +15,9 @@ TICKER_SEPARATOR = "\u00a0" * 4
 # Beyond this share of control characters a file is not text (random bytes, images, archives).
 BINARY_CONTROL_SHARE = 0.05
 
+# UTF-8 read as Latin-1/cp1252 turns é into "Ã©", Arabic into "Ø§"/"Ù„", quotes into "â€": ftfy's full
+# check is costly, so it runs only on text showing one of these lead characters before a continuation.
+_MOJIBAKE_HINT = re.compile("[\u00c2\u00c3\u00c5\u00ce\u00cf\u00d8\u00d9\u00da\u00db\u00e2][\u0080-\u00bf\u0152-\u2122]")
 _CONTROL = re.compile(r"[\x01-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _HTML_START = re.compile(r"\A\s*(<!doctype html|<html|<head|<body|<marquee)", re.IGNORECASE)
 _HTML_BLOCKS = frozenset(
@@ -97,7 +100,7 @@ def _finish(text: str, encoding: str, repairs: list[str]) -> Decoded:
             )
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
-    if ftfy.badness.is_bad(text):
+    if _MOJIBAKE_HINT.search(text) and ftfy.badness.is_bad(text):
         fixed = ftfy.fix_encoding(text)
         if fixed != text:
             text = fixed
@@ -119,9 +122,8 @@ def html_to_text(html: str) -> str:
         for node in root.traverse(include_text=False):
             if node.tag not in _HTML_BLOCKS:
                 continue
-            if any(
-                child.tag in _HTML_BLOCKS for child in node.traverse(include_text=False) if child is not node
-            ):
+            # `!=`, not `is not`: selectolax hands out a new wrapper object for the same node each time.
+            if any(child.tag in _HTML_BLOCKS for child in node.traverse(include_text=False) if child != node):
                 continue
             lines.append(" ".join(node.text(deep=True, separator=" ").split()))
     ticker_line = "".join(h + TICKER_SEPARATOR for h in ticker)

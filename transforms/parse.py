@@ -22,6 +22,9 @@ TICKER, BOILERPLATE, TITLE, BYLINE, PARAGRAPH, CAPTION, FOOTER, BLANK, OTHER = (
     "other",
 )
 
+# Widget and footer lines are short (the longest, both widget sentences in one HTML block, ~150 chars):
+# longer lines are never folded to be compared with them.
+_MARKER_MAX_CHARS = 300
 # Captions on the site are short; the seed's longest is 60 characters. Paragraphs run to thousands.
 CAPTION_MAX_CHARS = 160
 
@@ -37,6 +40,8 @@ _BYLINE_AR = re.compile(
     rf"^\s*نشر\s+في\s+(?P<outlet>.+?)\s+يوم\s+(?P<date>[{_DIGIT}].*?)\s*$"
     rf"|^\s*نشر\s+في\s+(?P<outlet_only>.+?)\s*$"
 )
+# Decoder repairs that say the file ends early (a truncated write, a zero-filled tail).
+_CUT_REPAIRS = ("truncated_multibyte_tail_dropped", "nul_bytes_removed")
 # Final punctuation that marks a sentence (a paragraph), Latin and Arabic.
 _FINAL_PUNCT = tuple('.!?…»"”):;؟،؛')
 
@@ -47,15 +52,18 @@ def _fold(line: str) -> str:
 
 
 # The site's widget and footer lines, French and Arabic editions, compared after _fold.
-_BOILERPLATE = frozenset(
-    _fold(s)
-    for s in (
+_WIDGETS = (
+    (
         "Merci d'avoir signalé!",
         "Cette image sera automatiquement bloquée après qu'elle soit signalée par plusieurs personnes.",
+    ),
+    (
         "شكرا على التبليغ!",
         "سيتم حجب هذه الصورة تلقائيا بعد أن يتم التبليغ عنها من طرف عدة أشخاص.",
-    )
+    ),
 )
+# A text dump has the widget's two sentences on two lines; a saved HTML page has them in one element.
+_BOILERPLATE = frozenset(_fold(s) for pair in _WIDGETS for s in (*pair, " ".join(pair)))
 _FOOTER = frozenset(
     _fold(s)
     for s in (
@@ -95,16 +103,23 @@ class ParsedDump:
         return self.reject_reason is None
 
 
+def _is_marker(line: str, markers: frozenset[str]) -> bool:
+    return len(line) <= _MARKER_MAX_CHARS and _fold(line) in markers
+
+
 def split_ticker(line: str) -> tuple[str, ...]:
     """Return the headlines of a ticker line in order: split on 2+ spaces/NBSP, trimmed, empties dropped."""
     return tuple(part for part in (p.strip() for p in _TICKER_SPLIT.split(line)) if part)
 
 
-def _is_ticker_line(line: str) -> bool:
-    if _fold(line) in _BOILERPLATE or _match_byline(line):
-        return False
+def _ticker_entries(line: str) -> tuple[str, ...]:
+    """Return the line's headlines when it is a ticker line, else ()."""
+    if _is_marker(line, _BOILERPLATE) or _match_byline(line):
+        return ()
     entries = split_ticker(line)
-    return len(entries) >= 2 or (len(entries) == 1 and bool(_TRAILING_SEPARATOR.search(line)))
+    if len(entries) >= 2 or (len(entries) == 1 and _TRAILING_SEPARATOR.search(line)):
+        return entries
+    return ()
 
 
 def _match_byline(line: str) -> tuple[str, str | None, str] | None:
@@ -126,15 +141,14 @@ def parse_text(text: str) -> tuple[tuple[str, ...], tuple[str, ...], Article | N
     """Return (one label per line, ticker headlines, article or None) for a decoded dump."""
     lines = text.split("\n")
     labels = [BLANK if not line.strip() else OTHER for line in lines]
-    ticker: tuple[str, ...] = ()
-    if lines and _is_ticker_line(lines[0]):
+    ticker = _ticker_entries(lines[0])
+    if ticker:
         labels[0] = TICKER
-        ticker = split_ticker(lines[0])
     byline_at = None
     for i, line in enumerate(lines):
         if labels[i] == BLANK or labels[i] == TICKER:
             continue
-        folded = _fold(line)
+        folded = _fold(line) if len(line) <= _MARKER_MAX_CHARS else ""
         if folded in _BOILERPLATE:
             labels[i] = BOILERPLATE
         elif folded in _FOOTER:
@@ -191,10 +205,17 @@ def parse_dump(data: bytes) -> ParsedDump:
             f"whitespace only: {len(data)} bytes, no visible character",
         )
     labels, ticker, article = parse_text(text)
+    repairs = decoded.repairs
+    # A dump cut off inside its ticker line ends mid-headline; the site writes a separator after
+    # every headline, so an unterminated last entry of a file known to be cut is a fragment.
+    cut = any(r.startswith(_CUT_REPAIRS) for r in repairs)
+    if ticker and cut and "\n" not in text and not text[-1].isspace():
+        ticker = ticker[:-1]
+        repairs = (*repairs, "cut_off_ticker_entry_dropped")
     reason = None
     if not ticker and article is None:
         reason = (
             "no ticker and no article: line 1 is not a headline ticker and no line is a "
             "'Publié dans ... le ...' / 'نشر في ... يوم ...' byline"
         )
-    return ParsedDump(text, decoded.encoding, decoded.repairs, labels, ticker, article, reason)
+    return ParsedDump(text, decoded.encoding, repairs, labels, ticker, article, reason)

@@ -20,6 +20,8 @@ from transforms.language import detect_languages
 from transforms.outlets import normalize_sources
 from transforms.parse import ParsedDump
 from transforms.textfold import APOSTROPHES
+from transforms.topic_tags import article_topics, headline_tokens, headline_topics
+from transforms.topics import Taxonomy
 
 
 @dataclass(frozen=True)
@@ -62,8 +64,12 @@ def build_tables(
     outlets: pd.DataFrame,
     run_id: str,
     ingested_at: datetime,
+    taxonomy: Taxonomy | None = None,
 ) -> dict[str, pd.DataFrame]:
-    """Return one DataFrame per staged table for a batch of parsed dumps (one row per file, dump, item...)."""
+    """Return one DataFrame per staged table for a batch of parsed dumps (one row per file, dump, item...).
+
+    With a taxonomy, the batch's distinct headlines and articles are tagged and tokenized too.
+    """
     files, dumps, snapshots, items, articles, rejects = [], [], [], [], [], []
     for source, content, parsed in batch:
         files.append(file_row(source, ingested_at, run_id))
@@ -120,19 +126,22 @@ def build_tables(
                     "stated_date": stated,
                 }
             )
-            items.extend(
-                {"snapshot_id": source.dump_id, "position": pos, "headline": text}
-                for pos, text in enumerate(parsed.ticker, start=1)
-            )
+            items.append((source.dump_id, parsed.ticker))
     items_df = _items_frame(items)
-    return {
+    articles_df = _articles_frame(articles, outlets)
+    tables = {
         "files": pd.DataFrame(files, columns=_FILE_COLUMNS),
         "dumps": pd.DataFrame(dumps, columns=_DUMP_COLUMNS),
         "snapshots": _snapshots_frame(snapshots, items_df),
         "items": items_df,
-        "articles": _articles_frame(articles, outlets),
+        "articles": articles_df,
         "rejects": pd.DataFrame(rejects, columns=_REJECT_COLUMNS),
     }
+    if taxonomy is not None:
+        tables["headline_topics"] = headline_topics(items_df, taxonomy)
+        tables["article_topics"] = article_topics(articles_df, taxonomy)
+        tables["headline_tokens"] = headline_tokens(items_df)
+    return tables
 
 
 def file_row(source: SourceFile, seen_at: datetime, run_id: str) -> dict:
@@ -205,6 +214,15 @@ STAGED_SCHEMAS: dict[str, pa.Schema] = {
         [("outlet_id", pa.string()), ("name", pa.string()), ("language", pa.string()),
          ("homepage", pa.string()), ("maghress_slug", pa.string()), ("aliases", _TEXT_LIST)]
     ),
+    "headline_topics": pa.schema(
+        [("headline_id", pa.string()), ("topic", pa.string()), ("matched_terms", _TEXT_LIST),
+         ("via", pa.string()), ("taxonomy_version", pa.string())]
+    ),
+    "article_topics": pa.schema(
+        [("article_id", pa.string()), ("topic", pa.string()), ("matched_terms", _TEXT_LIST),
+         ("via", pa.string()), ("found_in", pa.string()), ("taxonomy_version", pa.string())]
+    ),
+    "headline_tokens": pa.schema([("headline_id", pa.string()), ("tokens", _TEXT_LIST)]),
 }  # fmt: skip
 
 
@@ -222,9 +240,15 @@ _DUMP_COLUMNS = [
 _REJECT_COLUMNS = ["reject_key", "dump_id", "path", "reason", "detail", "rejected_at", "run_id"]
 
 
-def _items_frame(items: list[dict]) -> pd.DataFrame:
+def _items_frame(tickers: list[tuple[str, tuple[str, ...]]]) -> pd.DataFrame:
     """One row per headline per ticker snapshot, with the headline's id and language."""
-    df = pd.DataFrame(items, columns=["snapshot_id", "position", "headline"])
+    df = pd.DataFrame(
+        {
+            "snapshot_id": [sid for sid, ticker in tickers for _ in ticker],
+            "position": [pos for _, ticker in tickers for pos in range(1, len(ticker) + 1)],
+            "headline": [text for _, ticker in tickers for text in ticker],
+        }
+    )
     distinct = pd.Series(df["headline"].unique(), dtype="str")
     keys = distinct.map(headline_key)
     ids = dict(zip(distinct, keys.map(stable_id), strict=True))

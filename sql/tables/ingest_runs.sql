@@ -1,4 +1,4 @@
--- one row per ingest run: what it saw, loaded and rejected
+-- one row per ingest or rebuild run: what it saw, loaded and rejected
 create table if not exists ingest_runs (
     run_id varchar primary key,
     started_at timestamptz not null,
@@ -8,5 +8,6 @@ create table if not exists ingest_runs (
     dumps_loaded bigint not null,
     dumps_rejected bigint not null,
     rows_added json not null,             -- table -> rows added
-    checks json not null                  -- check -> failing rows
+    checks json not null,                 -- check -> failing rows
+    kind varchar default 'ingest'         -- ingest | rebuild (schema 2)
 );

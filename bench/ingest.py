@@ -1,0 +1,203 @@
+"""Ingest throughput, re-run cost, memory and trend-query latency, against a DuckDB floor measured in the same run.
+
+    .venv/bin/python bench/ingest.py --dumps 100000
+
+Prints one figure per line (and a Markdown table at the end). Each stage runs `tickerhouse` in a subprocess, as
+a user would, and peak RSS is the sum over that subprocess's whole process tree (worker processes included),
+sampled every 50 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import duckdb
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from flows.sample_corpus import write_corpus  # noqa: E402 - after the path tweak for `python bench/...`
+
+TICKERHOUSE = str(Path(sys.executable).parent / "tickerhouse")
+
+# What an expert might write by hand: read every file, split line 1 on runs of 2+ spaces/NBSP.
+FLOOR_SQL = r"""
+create or replace table floor_items as
+select filename, unnest(string_split_regex(split_part(try(decode(content)), chr(10), 1), '[\s\xa0]{2,}')) as h
+from read_blob($glob)
+"""
+
+
+def _tree_rss(pid: int) -> int:
+    """Return the summed RSS in bytes of pid and all its descendants (Linux /proc)."""
+    children: dict[int, list[int]] = {}
+    rss: dict[int, int] = {}
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry.name}/stat") as handle:
+                fields = handle.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        child, parent = int(entry.name), int(fields[1])
+        children.setdefault(parent, []).append(child)
+        rss[child] = int(fields[21]) * os.sysconf("SC_PAGE_SIZE")
+    total, stack = 0, [pid]
+    while stack:
+        current = stack.pop()
+        total += rss.get(current, 0)
+        stack.extend(children.get(current, []))
+    return total
+
+
+def run_measured(cmd: list[str], env: dict[str, str]) -> tuple[float, int, str]:
+    """Run a command; return (seconds, peak RSS of its process tree in bytes, stdout)."""
+    started = time.perf_counter()
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    peak = 0
+    done = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        while not done.is_set():
+            peak = max(peak, _tree_rss(proc.pid))
+            time.sleep(0.05)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    out, err = proc.communicate()
+    done.set()
+    sampler.join()
+    seconds = time.perf_counter() - started
+    if proc.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd)} failed ({proc.returncode}):\n{err[-3000:]}")
+    return seconds, peak, out
+
+
+def flow_seconds(warehouse: Path) -> float:
+    """Return the last ingest run's own duration (flow start to commit), without Prefect's start-up."""
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        start, end = con.execute(
+            "select started_at, finished_at from ingest_runs order by started_at desc limit 1"
+        ).fetchone()
+    finally:
+        con.close()
+    return (end - start).total_seconds()
+
+
+def floor(corpus: Path) -> tuple[float, int]:
+    """Return (seconds, headline rows) for DuckDB reading every file and splitting its ticker."""
+    con = duckdb.connect()
+    started = time.perf_counter()
+    con.execute(FLOOR_SQL, {"glob": str(corpus / "**" / "*.txt")})
+    seconds = time.perf_counter() - started
+    rows = con.execute("select count(*) from floor_items where trim(h) <> ''").fetchone()[0]
+    return seconds, rows
+
+
+def add_new_files(corpus: Path, share: float, n_dumps: int, seed: int) -> int:
+    """Write `share` of n_dumps new dumps (a later time window) into the corpus; return how many."""
+    n_new = max(1, int(n_dumps * share))
+    # Right after the corpus's last snapshot (two editions, one snapshot each per 15 minutes).
+    later = datetime(2024, 12, 1, tzinfo=UTC) + timedelta(minutes=15 * (n_dumps // 2 + 1))
+    return write_corpus(corpus / "incoming", n_new, seed=seed + 1, start=later, bad_ratio=0.0).files
+
+
+def query_latency(warehouse: Path, names: list[str], repeats: int) -> dict[str, float]:
+    """Return the median milliseconds of each saved query in sql/queries, run `repeats` times."""
+    con = duckdb.connect(str(warehouse), read_only=True)
+    out = {}
+    try:
+        for name in names:
+            path = REPO / "sql" / "queries" / f"{name}.sql"
+            if not path.exists():
+                continue
+            sql = path.read_text()
+            timings = []
+            for _ in range(repeats):
+                started = time.perf_counter()
+                con.execute(sql).fetchall()
+                timings.append((time.perf_counter() - started) * 1000)
+            out[name] = statistics.median(timings)
+    finally:
+        con.close()
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Generate a corpus, measure the floor and tickerhouse on it, print the figures."""
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    parser.add_argument("--dumps", type=int, default=10_000)
+    parser.add_argument("--workdir", type=Path, default=REPO / "bench" / "out")
+    parser.add_argument("--seed", type=int, default=20241223)
+    parser.add_argument("--queries", default="", help="comma-separated saved queries to time")
+    parser.add_argument("--runner", default="process")
+    args = parser.parse_args(argv)
+
+    work = args.workdir / f"ingest_{args.dumps}"
+    shutil.rmtree(work, ignore_errors=True)
+    corpus, warehouse = work / "corpus", work / "warehouse.duckdb"
+    env = {
+        **os.environ,
+        "TICKERHOUSE_STATE_DIR": str(work / "state"),
+        "TICKERHOUSE_WAREHOUSE": str(warehouse),
+    }
+    figures: list[tuple[str, str]] = []
+
+    def report(name: str, value: str) -> None:
+        figures.append((name, value))
+        print(f"{name}: {value}", flush=True)
+
+    started = time.perf_counter()
+    stats = write_corpus(corpus, args.dumps, seed=args.seed)
+    report(
+        "corpus", f"{stats.files} files, {stats.bytes / 1e6:.0f} MB, {time.perf_counter() - started:.1f} s"
+    )
+
+    os.system("sync")  # noqa: S605, S607 - flush the generator's writes so they do not bill the next stage
+    floor_s, floor_rows = floor(corpus)
+    report(
+        "floor (DuckDB read_blob + ticker split)", f"{args.dumps / floor_s:,.0f} dumps/s ({floor_rows} items)"
+    )
+
+    cmd = [TICKERHOUSE, "ingest", str(corpus), "--quiet", "--runner", args.runner]
+    wall, peak, _ = run_measured(cmd, env)
+    inner = flow_seconds(warehouse)
+    report("tickerhouse cold, whole command", f"{args.dumps / wall:,.0f} dumps/s ({wall:.1f} s)")
+    report("tickerhouse cold, flow only", f"{args.dumps / inner:,.0f} dumps/s ({inner:.1f} s)")
+    report("ratio to floor (flow only)", f"{(args.dumps / inner) / (args.dumps / floor_s):.2f}")
+    report("peak RSS, cold ingest process tree", f"{peak / 2**20:,.0f} MiB")
+
+    wall, peak_noop, _ = run_measured(cmd, env)
+    report("no-op re-run, whole command", f"{wall:.2f} s")
+    report("no-op re-run, flow only", f"{flow_seconds(warehouse):.2f} s")
+
+    n_new = add_new_files(corpus, 0.01, args.dumps, args.seed)
+    wall, peak_inc, _ = run_measured(cmd, env)
+    report(f"incremental +{n_new} files, whole command", f"{wall:.2f} s")
+    report(f"incremental +{n_new} files, flow only", f"{flow_seconds(warehouse):.2f} s")
+    report("peak RSS, any run", f"{max(peak, peak_noop, peak_inc) / 2**20:,.0f} MiB")
+
+    names = [q for q in args.queries.split(",") if q]
+    for name, ms in query_latency(warehouse, names, repeats=7).items():
+        report(f"query {name} (median of 7)", f"{ms:.1f} ms")
+
+    print("\n| figure | value |\n|---|---|")
+    for name, value in figures:
+        print(f"| {name} | {value} |")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

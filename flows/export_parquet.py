@@ -1,0 +1,293 @@
+"""export_parquet: checked warehouse datasets -> Hive-partitioned zstd Parquet, swapped in atomically.
+
+Layout: <out>/current is a symlink to <out>/versions/<export_id>/, which holds one folder per dataset
+(sql/export/<name>.sql), `_state.json` and `data_dictionary.md`. A new export is built beside the
+current one (unchanged partitions hard-linked, changed ones written) and replaces it with one rename,
+so a reader sees the old export or the new one, never half of either.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+import tomllib
+import uuid
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import pyarrow.dataset as pads
+from duckdb import ColumnExpression, ConstantExpression, FunctionExpression
+from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_markdown_artifact
+from prefect.cache_policies import NO_CACHE
+
+from flows import warehouse as wh
+from flows.ingest_dumps import run_lock
+from flows.settings import SQL_DIR, load_settings
+from transforms.export_plan import (
+    NULL_PARTITION,
+    WHOLE,
+    Dataset,
+    ExportContractError,
+    contract_drift,
+    parse_datasets,
+    plan_partitions,
+    render_dictionary,
+)
+
+EXPORT_SQL = SQL_DIR / "export"
+STATE_FILE = "_state.json"
+DICTIONARY_FILE = "data_dictionary.md"
+# A reader that resolved `current` just before a swap keeps reading the version it replaced.
+KEEP_VERSIONS = 2
+# Enough failing rows to see the pattern without flooding a terminal.
+SHOWN_FAILURES = 10
+
+
+class ExportCheckError(RuntimeError):
+    """A warehouse check or a dataset key check found offending rows; nothing was exported."""
+
+
+def load_datasets() -> list[Dataset]:
+    """Return every dataset of sql/export (one .sql query each) with its columns.toml contract."""
+    spec = tomllib.loads((EXPORT_SQL / "columns.toml").read_text(encoding="utf-8"))
+    grains = {
+        p.stem: p.read_text(encoding="utf-8").splitlines()[0].removeprefix("--").strip()
+        for p in EXPORT_SQL.glob("*.sql")
+    }
+    return parse_datasets(spec, grains)
+
+
+def _relation(con: duckdb.DuckDBPyConnection, dataset: Dataset) -> duckdb.DuckDBPyRelation:
+    return con.sql(wh.sql_text(f"export/{dataset.name}"))
+
+
+def _partition_text(value: object) -> str:
+    return NULL_PARTITION if value is None else str(value)
+
+
+def _format_failures(name: str, rows: list[dict]) -> str:
+    shown = "\n".join(f"    {row}" for row in rows[:SHOWN_FAILURES])
+    more = f"\n    ... and {len(rows) - SHOWN_FAILURES} more" if len(rows) > SHOWN_FAILURES else ""
+    return f"  {name}: {len(rows)} failing rows\n{shown}{more}"
+
+
+@task(cache_policy=NO_CACHE)
+def check_export(warehouse: str, datasets: list[Dataset]) -> None:
+    """Run sql/checks, each dataset's key uniqueness and column contract; raise on any failure."""
+    con = wh.connect(Path(warehouse), read_only=True)
+    try:
+        failures = {
+            f"check {name}": rows.to_dict("records") for name, rows in wh.check_rows(con).items() if len(rows)
+        }
+        drift: list[str] = []
+        for ds in datasets:
+            rel = _relation(con, ds)
+            drift += contract_drift(ds, dict(zip(rel.columns, map(str, rel.types), strict=True)))
+            key = FunctionExpression("struct_pack", *[ColumnExpression(c) for c in ds.key])
+            repeated = rel.aggregate([key.alias("key"), FunctionExpression("count").alias("n_rows")], key)
+            rows = repeated.filter(ColumnExpression("n_rows") > ConstantExpression(1)).df()
+            if len(rows):
+                failures[f"key of {ds.name} ({', '.join(ds.key)}) repeats"] = rows.to_dict("records")
+    finally:
+        con.close()
+    if drift:
+        raise ExportContractError("export columns drifted from sql/export/columns.toml: " + "; ".join(drift))
+    if failures:
+        report = "\n".join(_format_failures(name, rows) for name, rows in failures.items())
+        raise ExportCheckError(f"export stopped, nothing written: checks failed\n{report}")
+
+
+@task(cache_policy=NO_CACHE)
+def fingerprint_partitions(warehouse: str, dataset: Dataset) -> dict[str, dict]:
+    """Return partition value -> {rows, fingerprint}: an order-free hash of the rows each would hold."""
+    con = wh.connect(Path(warehouse), read_only=True)
+    try:
+        rel = _relation(con, dataset)
+        measures = [
+            FunctionExpression("count").alias("n_rows"),
+            FunctionExpression("sum", FunctionExpression("hash", *map(ColumnExpression, rel.columns))).alias(
+                "fp"
+            ),
+        ]
+        if dataset.partition_by is None:
+            found = [(WHOLE, *row) for row in rel.aggregate(measures).fetchall() if row[0]]
+        else:
+            part = ColumnExpression(dataset.partition_by)
+            found = [
+                (_partition_text(v), n, fp) for v, n, fp in rel.aggregate([part, *measures], part).fetchall()
+            ]
+    finally:
+        con.close()
+    return {value: {"rows": n, "fingerprint": str(fp)} for value, n, fp in found}
+
+
+def _partition_dir(root: Path, dataset: Dataset, value: str) -> Path:
+    return root / dataset.name if value == WHOLE else root / dataset.name / f"{dataset.partition_by}={value}"
+
+
+@task(retries=3, retry_delay_seconds=[2, 5, 15], cache_policy=NO_CACHE)
+def write_partitions(warehouse: str, dataset: Dataset, values: list[str], version_dir: str) -> None:
+    """Write the dataset's rows of the given partitions as zstd Parquet under version_dir."""
+    root = Path(version_dir)
+    for value in values:  # a retried attempt starts from nothing
+        shutil.rmtree(_partition_dir(root, dataset, value), ignore_errors=True)
+    con = wh.connect(Path(warehouse), read_only=True)
+    try:
+        rel = _relation(con, dataset)
+        partitioning = None
+        if dataset.partition_by is not None:
+            part = ColumnExpression(dataset.partition_by)
+            dated = [ConstantExpression(date.fromisoformat(v)) for v in values if v != NULL_PARTITION]
+            wanted = part.isin(*dated) if dated else ConstantExpression(False)
+            rel = rel.filter(wanted | part.isnull() if NULL_PARTITION in values else wanted)
+            field = pa.field(dataset.partition_by, pa.date32())
+            partitioning = pads.partitioning(pa.schema([field]), flavor="hive")
+        reader = rel.to_arrow_reader()
+        pads.write_dataset(
+            reader,
+            root / dataset.name,
+            format="parquet",
+            partitioning=partitioning,
+            file_options=pads.ParquetFileFormat().make_write_options(compression="zstd"),
+            basename_template="part-{i}.parquet",
+            existing_data_behavior="overwrite_or_ignore",
+        )
+    finally:
+        con.close()
+
+
+def read_state(out: Path) -> dict:
+    """Return the _state.json of the current export, or an empty state when there is none."""
+    state = out / "current" / STATE_FILE
+    return json.loads(state.read_text(encoding="utf-8")) if state.exists() else {"datasets": {}}
+
+
+def _link_partition(source: Path, target: Path) -> None:
+    """Hard-link a partition's files from the previous export (no copy; the old version keeps its own)."""
+    target.mkdir(parents=True, exist_ok=True)
+    for item in source.iterdir():
+        if item.is_file():
+            os.link(item, target / item.name)
+
+
+def _swap_current(out: Path, version: Path) -> None:
+    """Point <out>/current at version with one atomic rename of a fresh symlink."""
+    current = out / "current"
+    if current.exists() and not current.is_symlink():
+        raise FileExistsError(f"{current} is not a symlink made by tickerhouse export; move it away")
+    link = out / f".current-{version.name}"
+    link.symlink_to(Path("versions") / version.name)
+    os.replace(link, current)
+
+
+def _prune_versions(out: Path) -> None:
+    """Delete versions older than the last KEEP_VERSIONS, and any a crashed export left behind."""
+    live = (out / "current").resolve().name
+    versions = sorted((p for p in (out / "versions").iterdir() if p.is_dir()), key=lambda p: p.name)
+    keep = {p.name for p in versions[-KEEP_VERSIONS:]} | {live}
+    for path in versions:
+        if path.name not in keep:
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def write_dictionary(path: Path) -> Path:
+    """Write the data dictionary of every exported dataset to path (e.g. docs/data_dictionary.md)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(render_dictionary(load_datasets()), encoding="utf-8")
+    return path
+
+
+@flow(name="export_parquet")
+def export_parquet(
+    out_dir: str | None = None,
+    since: str | None = None,
+    warehouse: str | None = None,
+    lock_timeout_s: float | None = None,
+) -> dict:
+    """Export every sql/export dataset as Parquet to out_dir (incremental, or from `since`); return counts."""
+    settings = load_settings()
+    out = Path(out_dir or settings.export_dir)
+    target = warehouse or str(settings.warehouse)
+    since_date = date.fromisoformat(since) if since else None
+    export_id = f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}"
+    started = time.monotonic()
+    logger = get_run_logger()
+    datasets = load_datasets()
+    # An ingest changes the warehouse mid-export and holds DuckDB's write lock: take turns with it.
+    with run_lock(settings.state_dir, settings.lock_timeout_s if lock_timeout_s is None else lock_timeout_s):
+        wh.connect(Path(target)).close()  # creates tables and views a newer schema added
+        # Extract: the warehouse passes its checks, then what each partition holds now
+        check_export(target, datasets)
+        previous = read_state(out)
+        prev_dir = (out / "current").resolve()
+        version = out / "versions" / export_id
+        version.mkdir(parents=True)
+        summary: dict = {"export_id": export_id, "out_dir": str(out), "since": since, "datasets": {}}
+        state: dict = {"export_id": export_id, "exported_at": datetime.now(UTC).isoformat(), "datasets": {}}
+        try:
+            # Transform and load: unchanged partitions linked, changed ones written, all beside `current`
+            for ds in datasets:
+                now = fingerprint_partitions(target, ds)
+                before = previous["datasets"].get(ds.name, {}).get("partitions", {})
+                fingerprints = {v: p["fingerprint"] for v, p in before.items()}
+                plan = plan_partitions(
+                    fingerprints,
+                    {v: p["fingerprint"] for v, p in now.items()},
+                    since_date,
+                    ds.partition_period,
+                )
+                missing = [v for v in plan.keep if not _partition_dir(prev_dir, ds, v).is_dir()]
+                write = sorted({*plan.write, *(v for v in missing if v in now)})
+                for value in plan.keep:
+                    if value not in missing:
+                        _link_partition(
+                            _partition_dir(prev_dir, ds, value), _partition_dir(version, ds, value)
+                        )
+                if write:
+                    write_partitions(target, ds, write, str(version))
+                kept = {v: before[v] for v in plan.keep if v not in missing}
+                state["datasets"][ds.name] = {
+                    "partition_by": ds.partition_by,
+                    "partitions": {**kept, **{v: now[v] for v in write}},
+                }
+                summary["datasets"][ds.name] = {
+                    "written": len(write),
+                    "kept": len(kept),
+                    "dropped": len(plan.drop),
+                    "rows_written": sum(now[v]["rows"] for v in write),
+                }
+            (version / STATE_FILE).write_text(json.dumps(state, indent=1), encoding="utf-8")
+            (version / DICTIONARY_FILE).write_text(render_dictionary(datasets), encoding="utf-8")
+            _swap_current(out, version)
+        except BaseException:
+            shutil.rmtree(version, ignore_errors=True)
+            raise
+        _prune_versions(out)
+    summary["seconds"] = round(time.monotonic() - started, 2)
+    publish_export_summary(summary)
+    logger.info("export %s: %s", export_id, summary["datasets"])
+    return summary
+
+
+def publish_export_summary(summary: dict) -> None:
+    """Publish the export summary as a Prefect markdown artifact."""
+    rows = "\n".join(
+        f"| {name} | {d['written']} | {d['kept']} | {d['dropped']} | {d['rows_written']} |"
+        for name, d in summary["datasets"].items()
+    )
+    create_markdown_artifact(
+        key="export-summary",
+        description=f"export {summary['export_id']}",
+        markdown=(
+            f"# Export {summary['export_id']}\n\n"
+            f"{summary['out_dir']}/current, since {summary['since'] or '-'}, "
+            f"{summary['seconds']:.1f} s\n\n"
+            "| dataset | partitions written | kept | dropped | rows written |\n|---|---|---|---|---|\n"
+            f"{rows}\n"
+        ),
+    )

@@ -1,0 +1,71 @@
+"""retag_topics: every topic tag and story token re-derived from the stored text, without re-reading dumps."""
+
+from __future__ import annotations
+
+import shutil
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pyarrow.parquet as pq
+from prefect import flow, get_run_logger, task
+from prefect.cache_policies import NO_CACHE
+
+from flows import warehouse as wh
+from flows.ingest_dumps import run_lock
+from flows.settings import TOPICS_TOML, load_settings, read_taxonomy
+from transforms.tables import to_arrow
+from transforms.topic_tags import article_topics, headline_tokens, headline_topics
+
+# Derived tables retag replaces, each loaded by its own sql/load statement.
+DERIVED = ("headline_topics", "article_topics", "headline_tokens")
+
+
+@task(cache_policy=NO_CACHE)
+def retag_warehouse(warehouse: str, taxonomy_path: str, staging: str) -> dict:
+    """Replace every headline/article tag and headline token in one transaction; return rows per table."""
+    taxonomy = read_taxonomy(Path(taxonomy_path))
+    con = wh.connect(Path(warehouse))
+    try:
+        # Extract: the text ingest stored (first spelling of each headline; article title and body)
+        headlines = con.execute(wh.sql_text("retag/headlines")).df()
+        articles = con.execute(wh.sql_text("retag/articles")).df()
+        # Transform: the same pure transforms ingest uses, staged with the same schemas
+        tables = {
+            "headline_topics": headline_topics(headlines, taxonomy),
+            "article_topics": article_topics(articles, taxonomy),
+            "headline_tokens": headline_tokens(headlines),
+        }
+        target = Path(staging)
+        target.mkdir(parents=True, exist_ok=True)
+        for name, df in tables.items():
+            pq.write_table(to_arrow(name, df), target / f"{name}.parquet")
+        # Load: all tags replaced, or none of them
+        with wh.transaction(con):
+            for name in DERIVED:
+                con.execute(wh.sql_text(f"retag/clear_{name}"))
+                con.execute(wh.sql_text(f"load/{name}"), {"files": [str(target / f"{name}.parquet")]})
+            con.execute(
+                wh.sql_text("retag/record_taxonomy"),
+                {"version": taxonomy.version, "retagged_at": datetime.now(UTC).isoformat()},
+            )
+        counts = wh.table_counts(con)
+        return {"taxonomy_version": taxonomy.version, **{name: counts[name] for name in DERIVED}}
+    finally:
+        con.close()
+
+
+@flow(name="retag_topics")
+def retag_topics(warehouse: str | None = None, taxonomy_path: str | None = None) -> dict:
+    """Re-derive all topic tags with the taxonomy file; return its version and rows per tag table."""
+    settings = load_settings()
+    target = warehouse or str(settings.warehouse)
+    staging = settings.staging_dir / f"retag-{uuid.uuid4().hex[:8]}"
+    # One writer at a time: an ingest running now would add tags of the old version behind our back.
+    with run_lock(settings.state_dir, settings.lock_timeout_s):
+        try:
+            summary = retag_warehouse(target, str(taxonomy_path or TOPICS_TOML), str(staging))
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+    get_run_logger().info("retag: %s", summary)
+    return summary

@@ -1,0 +1,149 @@
+"""Deployments of the flows on schedules, and a local Prefect server to run them: `tickerhouse serve`.
+
+Scheduling needs a real Prefect server (the ephemeral one never creates scheduled runs).
+`local_server` starts `prefect server start` on loopback with analytics off and its database in
+PREFECT_HOME (the project's state dir by default), waits until it answers, and stops it on exit.
+"""
+
+from __future__ import annotations
+
+import inspect
+import os
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from prefect import serve
+from prefect.deployments.runner import RunnerDeployment
+from prefect.logging import get_logger
+from prefect.schedules import Cron, Interval, Schedule
+from prefect.settings import PREFECT_API_URL, temporary_settings
+
+from flows.export_parquet import export_parquet
+from flows.ingest_dumps import ingest_dumps
+
+TIMEZONE = "Africa/Casablanca"
+# Every 15 minutes: the capture cadence of the landing folder.
+INGEST_CRON = "*/15 * * * *"
+# 02:30 Casablanca: after the day's last captures, before analysts start.
+EXPORT_CRON = "30 2 * * *"
+# A cold `prefect server start` (database migrations, UI build check) takes 20-60 s on 2 cores.
+SERVER_START_TIMEOUT_S = 180.0
+
+log = get_logger("tickerhouse.serve")
+
+
+def _retag_deployment(warehouse: str) -> RunnerDeployment | None:
+    """Return the on-demand retag deployment, or None while flows/retag_topics.py does not exist yet."""
+    try:
+        from flows.retag_topics import retag_topics
+    except ModuleNotFoundError as err:
+        if err.name != "flows.retag_topics":
+            raise
+        log.warning("no retag deployment: flows/retag_topics.py (flow retag_topics) is not there yet")
+        return None
+    accepted = inspect.signature(retag_topics.fn).parameters
+    return retag_topics.to_deployment(
+        name="retag-on-demand",
+        description="Re-derive every topic tag from stored text with the current taxonomy. Run it by hand.",
+        parameters={"warehouse": warehouse} if "warehouse" in accepted else {},
+        concurrency_limit=1,
+    )
+
+
+def build_deployments(
+    landing: str, warehouse: str, export_dir: str, ingest_interval_s: float | None = None
+) -> list[RunnerDeployment]:
+    """Return the ingest (every 15 min), nightly export and on-demand retag deployments."""
+    ingest_schedule: Schedule = (
+        Interval(ingest_interval_s, timezone=TIMEZONE)
+        if ingest_interval_s
+        else Cron(INGEST_CRON, timezone=TIMEZONE)
+    )
+    deployments = [
+        ingest_dumps.to_deployment(
+            name="ingest-landing",
+            description=(
+                "Ingest new dumps of the landing folder. paths: folders to scan; warehouse: DuckDB file; "
+                "lock_timeout_s: how long to queue behind a running ingest or export."
+            ),
+            schedules=[ingest_schedule],
+            parameters={"paths": [landing], "warehouse": warehouse},
+            # One ingest at a time; the run lock in ingest_dumps also guards runs started outside Prefect.
+            concurrency_limit=1,
+        ),
+        export_parquet.to_deployment(
+            name="export-nightly",
+            description=(
+                "Export the warehouse as Parquet. out_dir: export folder (its `current` is the latest); "
+                "since: YYYY-MM-DD to rewrite dated partitions from that day (default: changed ones only)."
+            ),
+            schedules=[Cron(EXPORT_CRON, timezone=TIMEZONE)],
+            parameters={"out_dir": export_dir, "warehouse": warehouse},
+            concurrency_limit=1,
+        ),
+    ]
+    retag = _retag_deployment(warehouse)
+    return deployments if retag is None else [*deployments, retag]
+
+
+def _healthy(api_url: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{api_url}/health", timeout=5) as response:
+            return response.status == 200
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+@contextmanager
+def local_server(port: int, home: Path, ui: bool = True) -> Iterator[str]:
+    """Run `prefect server start` on 127.0.0.1:port with its state in home; yield its API URL once healthy."""
+    home.mkdir(parents=True, exist_ok=True)
+    env = {
+        **os.environ,
+        "PREFECT_HOME": str(home),
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "PREFECT_UI_ENABLED": str(ui).lower(),
+    }
+    env.pop("PREFECT_API_URL", None)  # the server must not try to talk to another one
+    api_url = f"http://127.0.0.1:{port}/api"
+    server_log = home / "server.log"
+    prefect_cli = Path(sys.executable).with_name("prefect")
+    command = [str(prefect_cli), "server", "start", "--host", "127.0.0.1", "--port", str(port)]
+    with open(server_log, "ab") as out:
+        proc = subprocess.Popen(
+            command, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
+    try:
+        deadline = time.monotonic() + SERVER_START_TIMEOUT_S
+        while not _healthy(api_url):
+            if proc.poll() is not None:
+                raise RuntimeError(f"prefect server exited with {proc.returncode}; see {server_log}")
+            if time.monotonic() > deadline:
+                raise TimeoutError(
+                    f"prefect server not healthy in {SERVER_START_TIMEOUT_S:.0f} s; see {server_log}"
+                )
+            time.sleep(1)
+        yield api_url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def serve_deployments(deployments: list[RunnerDeployment], api_url: str | None = None) -> None:
+    """Register the deployments on the server at api_url (default: PREFECT_API_URL) and run their runs."""
+    if api_url is None:
+        serve(*deployments)
+        return
+    os.environ["PREFECT_API_URL"] = api_url  # flow-run subprocesses inherit it
+    with temporary_settings({PREFECT_API_URL: api_url}):
+        serve(*deployments)

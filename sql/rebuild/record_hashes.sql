@@ -1,0 +1,7 @@
+-- one row per row of table $table: its hash without the lineage columns a re-run changes
+insert into rebuild_hashes
+select
+    $side as side,
+    $table as table_name,
+    hash(*columns(lambda c: c not in ('run_id', 'ingested_at', 'seen_at', 'rejected_at'))) as row_hash
+from query_table($table)

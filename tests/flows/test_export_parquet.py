@@ -1,0 +1,170 @@
+"""export_parquet end to end: read back as BI tools do, incremental and --since runs, checks, crashes."""
+
+import shutil
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import pyarrow.dataset as pads
+import pytest
+
+from flows import export_parquet as ep
+from flows import warehouse as wh
+from flows.ingest_dumps import ingest_dumps
+from flows.settings import PROJECT_ROOT, SAMPLE_DIR
+from transforms.export_plan import contract_drift, render_dictionary
+
+DAYS = ("2024-12-01", "2024-12-02", "2024-12-03", "2024-12-04")
+
+
+@pytest.fixture(scope="module")
+def small_warehouse(prefect_harness, tmp_path_factory) -> Path:
+    """Four days of the French and Arabic sample corpus, ingested into a fresh warehouse."""
+    landing = tmp_path_factory.mktemp("landing")
+    for edition in ("fr", "ar"):
+        for day in DAYS:
+            shutil.copytree(SAMPLE_DIR / edition / day, landing / edition / day)
+    target = tmp_path_factory.mktemp("wh") / "warehouse.duckdb"
+    ingest_dumps(paths=[str(landing)], warehouse=str(target))
+    return target
+
+
+@pytest.fixture
+def warehouse(small_warehouse, tmp_path) -> Path:
+    """A private copy of the small warehouse, so a test may damage it."""
+    copy = tmp_path / "warehouse.duckdb"
+    shutil.copy(small_warehouse, copy)
+    return copy
+
+
+def _files(root: Path) -> dict[str, int]:
+    """Relative path -> inode of every Parquet file under root (same inode = the file was not rewritten)."""
+    return {str(p.relative_to(root)): p.stat().st_ino for p in root.rglob("*.parquet")}
+
+
+def _warehouse_rows(warehouse: Path, dataset: str) -> list[tuple]:
+    con = wh.connect(warehouse, read_only=True)
+    try:
+        return sorted(con.sql(wh.sql_text(f"export/{dataset}")).fetchall(), key=repr)
+    finally:
+        con.close()
+
+
+def test_export_reads_back_equal_through_pyarrow_and_duckdb(prefect_harness, warehouse, tmp_path):
+    out = tmp_path / "export"
+    ep.export_parquet(out_dir=str(out), warehouse=str(warehouse))
+    current = out / "current"
+    for dataset in ("ticker_items", "articles"):
+        expected = _warehouse_rows(warehouse, dataset)
+        con = duckdb.connect()
+        con.execute("set TimeZone = 'UTC'")
+        rel = con.sql(
+            "select * from read_parquet($glob, hive_partitioning = true)",
+            params={"glob": f"{current}/{dataset}/*/*.parquet"},
+        )
+        # DuckDB puts the Hive column last; the export's column order puts it first
+        columns = [c.name for c in next(d for d in ep.load_datasets() if d.name == dataset).columns]
+        assert sorted(rel.select(*columns).fetchall(), key=repr) == expected
+        part = next(d for d in ep.load_datasets() if d.name == dataset).partition_by
+        table = pads.dataset(
+            current / dataset,
+            format="parquet",
+            partitioning=pads.partitioning(pa.schema([(part, pa.date32())]), flavor="hive"),
+        ).to_table(columns=columns)
+        assert len(table) == len(expected)
+        assert sorted(map(tuple, (r.values() for r in table.to_pylist())), key=repr) == expected
+    assert {p.name for p in (current / "ticker_items").iterdir()} == {f"captured_date={d}" for d in DAYS}
+    assert (
+        "zstd" in str(pads.dataset(current / "outlets").files and _compression(current / "outlets")).lower()
+    )
+    assert (current / ep.DICTIONARY_FILE).read_text(encoding="utf-8") == render_dictionary(ep.load_datasets())
+
+
+def _compression(folder: Path) -> str:
+    import pyarrow.parquet as pq
+
+    first = next(folder.rglob("*.parquet"))
+    return pq.read_metadata(first).row_group(0).column(0).compression
+
+
+def test_second_export_rewrites_nothing_and_duplicates_nothing(prefect_harness, warehouse, tmp_path):
+    out = tmp_path / "export"
+    ep.export_parquet(out_dir=str(out), warehouse=str(warehouse))
+    before = _files(out / "current")
+    summary = ep.export_parquet(out_dir=str(out), warehouse=str(warehouse))
+    assert all(d["written"] == 0 for d in summary["datasets"].values())
+    assert _files(out / "current") == before  # same files, hard-linked, not copies or extra parts
+    n = duckdb.sql(
+        "select count(*) from read_parquet($glob, hive_partitioning = true)",
+        params={"glob": f"{out}/current/ticker_items/*/*.parquet"},
+    ).fetchall()[0][0]
+    assert n == len(_warehouse_rows(warehouse, "ticker_items"))
+
+
+def test_since_replaces_only_partitions_from_that_day(prefect_harness, warehouse, tmp_path):
+    out = tmp_path / "export"
+    ep.export_parquet(out_dir=str(out), warehouse=str(warehouse))
+    before = _files(out / "current" / "ticker_items")
+    ep.export_parquet(out_dir=str(out), warehouse=str(warehouse), since="2024-12-03")
+    after = _files(out / "current" / "ticker_items")
+    assert after.keys() == before.keys()
+    rewritten = {path.split("/")[0] for path in after if after[path] != before[path]}
+    assert rewritten == {"captured_date=2024-12-03", "captured_date=2024-12-04"}
+
+
+def test_failing_check_stops_the_export_and_names_the_rows(prefect_harness, warehouse, tmp_path):
+    out = tmp_path / "export"
+    ep.export_parquet(out_dir=str(out), warehouse=str(warehouse))
+    before = _files(out / "current")
+    con = duckdb.connect(str(warehouse))
+    # a ticker item whose headline row does not exist: items_reference_headlines must catch it
+    con.execute(
+        "insert into ticker_items select snapshot_id, 999, 'no-such-headline', 'orphan', 'fr' "
+        "from ticker_snapshots limit 1"
+    )
+    con.close()
+    with pytest.raises(ep.ExportCheckError, match="items_reference_headlines: 1 failing rows") as err:
+        ep.export_parquet(out_dir=str(out), warehouse=str(warehouse))
+    assert "no-such-headline" in str(err.value)
+    assert _files(out / "current") == before
+
+
+def test_crash_while_writing_leaves_previous_export_intact(prefect_harness, warehouse, tmp_path, monkeypatch):
+    out = tmp_path / "export"
+    ep.export_parquet(out_dir=str(out), warehouse=str(warehouse))
+    target = (out / "current").resolve()
+    before = _files(out / "current")
+    con = duckdb.connect(str(warehouse))
+    con.execute(
+        "update outlets set homepage = 'https://example.org' "
+        "where outlet_id = (select min(outlet_id) from outlets)"
+    )
+    con.close()
+
+    def crash(*args, **kwargs):
+        raise OSError("disk full (simulated)")
+
+    monkeypatch.setattr(ep.pads, "write_dataset", crash)
+    monkeypatch.setattr(ep.write_partitions, "retries", 0)
+    with pytest.raises(OSError, match="simulated"):
+        ep.export_parquet(out_dir=str(out), warehouse=str(warehouse))
+    assert (out / "current").resolve() == target
+    assert _files(out / "current") == before
+    assert [p.name for p in (out / "versions").iterdir()] == [target.name]  # the half-built one is gone
+
+
+def test_every_exported_column_is_documented(warehouse):
+    con = wh.connect(warehouse, read_only=True)
+    try:
+        for ds in ep.load_datasets():
+            rel = con.sql(wh.sql_text(f"export/{ds.name}"))
+            assert contract_drift(ds, dict(zip(rel.columns, map(str, rel.types), strict=True))) == []
+    finally:
+        con.close()
+
+
+def test_docs_data_dictionary_is_up_to_date():
+    committed = (PROJECT_ROOT / "docs" / "data_dictionary.md").read_text(encoding="utf-8")
+    assert committed == render_dictionary(ep.load_datasets()), (
+        "run `tickerhouse export --dictionary docs/data_dictionary.md`"
+    )

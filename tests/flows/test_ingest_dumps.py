@@ -1,0 +1,270 @@
+"""The ingest_dumps flow end to end on the bundled sample corpus and on small hand-made folders."""
+
+import shutil
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from flows import warehouse as wh
+from flows.ingest_dumps import ingest_dumps
+from flows.sample_corpus import BAD_KINDS, generate_corpus
+from flows.settings import SAMPLE_DIR
+
+SEED_NAME = "000_46a3b748499c8f06.txt"
+
+# What each bad kind of the sample corpus must end as: a reject reason, or loaded with this repair.
+REJECTED = {
+    "empty": "empty file",
+    "whitespace": "whitespace only",
+    "random_bytes": "binary content",
+    "no_content": "no ticker and no article",
+}
+REPAIRED = {
+    "bom": "utf8_bom_stripped",
+    "mojibake": "mojibake_repaired",
+    "truncated": "truncated_multibyte_tail_dropped",
+    "html": "html_page_converted",
+    "nul_bytes": "nul_bytes_removed_",
+}
+
+
+@pytest.fixture(scope="module")
+def sample_kinds() -> dict[str, str]:
+    """Path of every file of data/sample -> the kind the generator made it as (make sample's arguments)."""
+    return {str(SAMPLE_DIR / f.relpath): f.kind for f in generate_corpus(400, interval_minutes=180)}
+
+
+@pytest.fixture(scope="module")
+def sample_run(prefect_harness, tmp_path_factory) -> tuple[Path, dict, dict]:
+    """data/sample ingested twice into a fresh warehouse: (warehouse, first summary, second summary)."""
+    target = tmp_path_factory.mktemp("wh") / "warehouse.duckdb"
+    first = ingest_dumps(paths=[str(SAMPLE_DIR)], warehouse=str(target))
+    first["counts_after"] = _counts(target)
+    second = ingest_dumps(paths=[str(SAMPLE_DIR)], warehouse=str(target))
+    second["counts_after"] = _counts(target)
+    return target, first, second
+
+
+def _counts(target: Path) -> dict[str, int]:
+    con = wh.connect(target, read_only=True)
+    try:
+        return wh.table_counts(con)
+    finally:
+        con.close()
+
+
+def _query(target: Path, sql: str, params: list | None = None) -> list[tuple]:
+    con = duckdb.connect(str(target), read_only=True)
+    try:
+        return con.execute(sql, params or []).fetchall()
+    finally:
+        con.close()
+
+
+def test_sample_corpus_matches_its_generator(sample_kinds):
+    on_disk = {str(p) for p in SAMPLE_DIR.rglob("*") if p.is_file()} - {str(SAMPLE_DIR / SEED_NAME)}
+    assert on_disk == set(sample_kinds)
+    assert set(BAD_KINDS) <= set(sample_kinds.values())
+
+
+def test_summary_counts(sample_run, sample_kinds):
+    target, first, _ = sample_run
+    n_dumps = sum(k != "manifest" for k in sample_kinds.values()) + 1  # + the seed
+    assert first["files_seen"] == first["files_new"] == n_dumps
+    assert first["dumps_rejected"] == len(REJECTED)
+    # the duplicate file holds an earlier dump's bytes: one dump fewer than files
+    assert first["dumps_loaded"] == n_dumps - 1 - len(REJECTED)
+    assert first["reject_reasons"] == dict.fromkeys(REJECTED.values(), 1)
+    counts = _counts(target)
+    assert first["rows_added"] == counts
+    assert counts["raw_dumps"] == n_dumps - 1 and counts["dump_files"] == n_dumps
+    assert counts["rejects"] == len(REJECTED)
+
+
+def test_checks_pass_and_run_is_recorded(sample_run):
+    target, first, second = sample_run
+    assert set(first["checks"].values()) == {0}
+    assert set(second["checks"].values()) == {0}
+    runs = _query(target, "select run_id, files_new, dumps_loaded from ingest_runs order by started_at")
+    assert runs == [
+        (first["run_id"], first["files_new"], first["dumps_loaded"]),
+        (second["run_id"], 0, 0),
+    ]
+
+
+def test_second_ingest_adds_nothing(sample_run):
+    _, first, second = sample_run
+    assert second["files_seen"] == first["files_seen"]
+    assert second["files_new"] == 0
+    assert second["rows_added"] == dict.fromkeys(first["rows_added"], 0)
+    assert second["counts_after"] == first["counts_after"]
+
+
+@pytest.mark.parametrize("kind", sorted(REJECTED))
+def test_bad_file_rejected_with_its_reason(sample_run, sample_kinds, kind):
+    target, _, _ = sample_run
+    path = next(p for p, k in sample_kinds.items() if k == kind)
+    rows = _query(target, "select reason, detail, dump_id from rejects where path = ?", [path])
+    assert len(rows) == 1
+    reason, detail, dump_id = rows[0]
+    assert reason == REJECTED[kind] and detail
+    # the bytes are kept even for a rejected dump
+    assert _query(target, "select status from raw_dumps where dump_id = ?", [dump_id]) == [("rejected",)]
+
+
+@pytest.mark.parametrize("kind", sorted(REPAIRED))
+def test_damaged_file_loaded_with_its_repair(sample_run, sample_kinds, kind):
+    target, _, _ = sample_run
+    path = next(p for p, k in sample_kinds.items() if k == kind)
+    [(status, repairs, n_items)] = _query(
+        target,
+        "select d.status, d.repairs, s.n_items from dump_files f join raw_dumps d using (dump_id) "
+        "left join ticker_snapshots s on s.snapshot_id = d.dump_id where f.path = ?",
+        [path],
+    )
+    assert status == "loaded"
+    assert any(r.startswith(REPAIRED[kind]) for r in repairs)
+    assert n_items and n_items >= 20
+
+
+def test_html_page_loads_its_article(sample_run, sample_kinds):
+    target, _, _ = sample_run
+    path = next(p for p, k in sample_kinds.items() if k == "html")
+    [(title, n_paragraphs)] = _query(
+        target,
+        "select a.title, len(a.paragraphs) from dump_files f join raw_dumps d using (dump_id) "
+        "join articles a using (article_id) where f.path = ?",
+        [path],
+    )
+    assert title and n_paragraphs >= 1
+
+
+def test_cp1252_and_article_only_and_empty_entries(sample_run, sample_kinds):
+    target, _, _ = sample_run
+    by_kind = {k: p for p, k in sample_kinds.items()}
+    sql = (
+        "select d.encoding, d.article_id is not null, s.n_items, "
+        "(select count(*) from ticker_items i where i.snapshot_id = d.dump_id and i.headline = '') "
+        "from dump_files f join raw_dumps d using (dump_id) "
+        "left join ticker_snapshots s on s.snapshot_id = d.dump_id where f.path = ?"
+    )
+    assert _query(target, sql, [by_kind["cp1252"]])[0][:2] == ("cp1252", True)
+    # an article without a ticker: loaded, no snapshot
+    assert _query(target, sql, [by_kind["article_only"]])[0][1:3] == (True, None)
+    # empty anchors (8 NBSP) are dropped, not loaded as empty headlines
+    _, _, n_items, n_empty = _query(target, sql, [by_kind["empty_entries"]])[0]
+    assert n_items >= 20 and n_empty == 0
+
+
+def test_duplicate_file_is_one_dump_with_two_file_rows(sample_run, sample_kinds):
+    target, _, _ = sample_run
+    copy = next(p for p, k in sample_kinds.items() if k == "duplicate")
+    original = copy.replace(" (1).txt", ".txt")
+    rows = _query(target, "select path, dump_id from dump_files where path in (?, ?)", [copy, original])
+    assert len(rows) == 2 and rows[0][1] == rows[1][1]
+
+
+def test_seed_loads_with_its_ticker_date(sample_run):
+    target, _, _ = sample_run
+    [(method, captured, n_items)] = _query(
+        target,
+        "select s.capture_method, s.captured_at, s.n_items from dump_files f "
+        "join ticker_snapshots s on s.snapshot_id = f.dump_id where f.path = ?",
+        [str(SAMPLE_DIR / SEED_NAME)],
+    )
+    assert (method, n_items) == ("ticker_date", 48)
+    assert captured == datetime(2024, 12, 22, 23, 0, tzinfo=UTC)
+
+
+def test_summary_artifact_is_published(sample_run):
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+
+    _, first, second = sample_run
+    with get_client(sync_client=True) as client:
+        artifacts = client.read_artifacts(
+            artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["ingest-summary"]))
+        )
+    by_description = {a.description: a for a in artifacts}
+    for summary in (first, second):
+        artifact = by_description[f"ingest run {summary['run_id']}"]
+        assert artifact.type == "markdown"
+        assert f"new {summary['files_new']}" in artifact.data
+    assert "| empty file | 1 |" in by_description[f"ingest run {first['run_id']}"].data
+
+
+# ---- small folders ---------------------------------------------------------------------------
+
+
+def _copy_seed(folder: Path, name: str) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / name
+    shutil.copyfile(SAMPLE_DIR / SEED_NAME, target)
+    return target
+
+
+def test_same_dump_under_two_names(prefect_harness, tmp_path):
+    landing = tmp_path / "landing"
+    _copy_seed(landing, "a.txt")
+    _copy_seed(landing / "sub", "b.txt")
+    target = tmp_path / "wh.duckdb"
+    summary = ingest_dumps(paths=[str(landing)], warehouse=str(target))
+    assert summary["rows_added"]["raw_dumps"] == 1
+    assert summary["rows_added"]["dump_files"] == 2
+    assert summary["rows_added"]["ticker_items"] == 48
+    # a third name in a later run adds a file row and nothing else
+    _copy_seed(landing, "c.txt")
+    again = ingest_dumps(paths=[str(landing)], warehouse=str(target))
+    assert {t: n for t, n in again["rows_added"].items() if n} == {"dump_files": 1}
+
+
+def test_manifest_gives_capture_time_and_cannot_escape_its_folder(prefect_harness, tmp_path):
+    landing = tmp_path / "landing"
+    seed = (SAMPLE_DIR / SEED_NAME).read_bytes()
+    landing.mkdir()
+    (landing / "page-1.txt").write_bytes(seed)
+    # another dump (different bytes) that a manifest outside the folder tries to date
+    (tmp_path / "x.txt").write_bytes(seed.replace(b"Hespress", b"Le360"))
+    (landing / "page-2.txt").write_bytes(seed.replace(b"Hespress", b"Yabiladi"))
+    (landing / "manifest.csv").write_text(
+        "file,captured_at\n"
+        "page-1.txt,2024-12-23T10:15:00+01:00\n"  # explicit offset
+        "page-2.txt,2024-12-23 11:15:00\n"  # naive: Casablanca time
+        "../x.txt,2020-01-01T00:00:00+00:00\n",  # escapes the folder: ignored
+        encoding="utf-8",
+    )
+    target = tmp_path / "wh.duckdb"
+    summary = ingest_dumps(paths=[str(landing), str(tmp_path / "x.txt")], warehouse=str(target))
+    assert summary["files_seen"] == 3  # the manifest itself is not a dump
+    rows = dict(
+        (Path(path).name, (method, captured))
+        for path, method, captured in _query(
+            target,
+            "select f.path, d.capture_method, d.captured_at "
+            "from dump_files f join raw_dumps d using (dump_id)",
+        )
+    )
+    assert rows["page-1.txt"] == ("manifest", datetime(2024, 12, 23, 9, 15, tzinfo=UTC))
+    assert rows["page-2.txt"] == ("manifest", datetime(2024, 12, 23, 10, 15, tzinfo=UTC))
+    # x.txt is outside the manifest's folder: dated by its own ticker, not by the manifest
+    assert rows["x.txt"][0] == "ticker_date"
+
+
+@pytest.mark.parametrize("make", ["dangling_symlink", "symlink_to_folder"])
+def test_unreadable_file_is_rejected_and_the_rest_loads(prefect_harness, tmp_path, make):
+    # Tests run as root, for whom chmod 000 does not stop a read: links that cannot be read instead.
+    landing = tmp_path / "landing"
+    _copy_seed(landing, "good.txt")
+    bad = landing / "bad.txt"
+    bad.symlink_to(tmp_path / ("gone.txt" if make == "dangling_symlink" else "landing"))
+    target = tmp_path / "wh.duckdb"
+    summary = ingest_dumps(paths=[str(landing)], warehouse=str(target))
+    assert summary["files_seen"] == 2
+    assert summary["reject_reasons"] == {"unreadable": 1}
+    assert summary["dumps_loaded"] == 1
+    [(path, reason, detail, dump_id)] = _query(target, "select path, reason, detail, dump_id from rejects")
+    assert (path, reason, dump_id) == (str(bad), "unreadable", None)
+    assert ("FileNotFoundError" if make == "dangling_symlink" else "IsADirectoryError") in detail
+    assert set(summary["checks"].values()) == {0}

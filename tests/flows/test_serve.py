@@ -1,0 +1,99 @@
+"""A scheduled ingest fires on a real local Prefect server, completes, and publishes its artifact."""
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+import httpx
+import pytest
+
+from flows.serve import build_deployments, local_server
+from flows.settings import PROJECT_ROOT, SAMPLE_DIR
+
+# The server schedules new deployments within seconds; a cold flow-run subprocess takes ~20 s here.
+RUN_TIMEOUT_S = 170
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _runs(api: str, states: list[str]) -> list[dict]:
+    body = {
+        "flow_runs": {"state": {"type": {"any_": states}}},
+        "deployments": {"name": {"any_": ["ingest-landing"]}},
+    }
+    return httpx.post(f"{api}/flow_runs/filter", json=body, timeout=10).json()
+
+
+def test_deployments_are_scheduled_in_casablanca():
+    deployments = {d.name: d for d in build_deployments("/landing", "/w.duckdb", "/exports")}
+    assert {"ingest-landing", "export-nightly"} <= set(deployments)
+    ingest = deployments["ingest-landing"].schedules[0].schedule
+    assert (ingest.cron, ingest.timezone) == ("*/15 * * * *", "Africa/Casablanca")
+    assert deployments["ingest-landing"].parameters == {"paths": ["/landing"], "warehouse": "/w.duckdb"}
+    assert deployments["export-nightly"].schedules[0].schedule.timezone == "Africa/Casablanca"
+
+
+@pytest.mark.server
+def test_scheduled_ingest_fires_completes_and_publishes_its_artifact(tmp_path):
+    landing = tmp_path / "landing"
+    shutil.copytree(SAMPLE_DIR / "fr" / "2024-12-01", landing / "fr")
+    warehouse = tmp_path / "warehouse.duckdb"
+    home = tmp_path / "prefect"
+    with local_server(_free_port(), home, ui=False) as api:
+        env = {
+            **os.environ,
+            "PREFECT_API_URL": api,
+            "PREFECT_HOME": str(home),
+            "TICKERHOUSE_STATE_DIR": str(tmp_path / "state"),
+        }
+        command = [
+            str(Path(sys.executable).with_name("tickerhouse")),
+            "serve",
+            "--landing", str(landing),
+            "--warehouse", str(warehouse),
+            "--export-dir", str(tmp_path / "exports"),
+            "--ingest-interval", "15",
+        ]  # fmt: skip
+        log = tmp_path / "serve.log"
+        with open(log, "wb") as out:
+            server = subprocess.Popen(
+                command,
+                cwd=PROJECT_ROOT,
+                env=env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        try:
+            deadline = time.monotonic() + RUN_TIMEOUT_S
+            while not (done := _runs(api, ["COMPLETED"])):
+                failed = _runs(api, ["FAILED", "CRASHED"])
+                assert not failed, f"run failed: {failed[0]['state']}; see {log}"
+                assert server.poll() is None, log.read_text(errors="replace")[-3000:]
+                assert time.monotonic() < deadline, f"no scheduled run completed; see {log}"
+                time.sleep(2)
+            run = done[0]
+            assert run["auto_scheduled"] is True  # fired by the schedule, not by hand
+            body = {"artifacts": {"flow_run_id": {"any_": [run["id"]]}}}
+            artifacts = httpx.post(f"{api}/artifacts/filter", json=body, timeout=10).json()
+        finally:
+            os.killpg(server.pid, signal.SIGTERM)
+            server.wait(timeout=60)
+    summary = next(a for a in artifacts if a["key"] == "ingest-summary")
+    assert "files seen" in summary["data"] and "| ticker_items |" in summary["data"]
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        snapshots = con.execute("select count(*) from ticker_snapshots").fetchall()[0][0]
+    finally:
+        con.close()
+    assert snapshots > 0

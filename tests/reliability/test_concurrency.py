@@ -1,0 +1,71 @@
+"""Two ingests at once, and ad-hoc SQL during an ingest: clear messages and exit codes, never a traceback."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from flows import warehouse as wh
+from flows.ingest_dumps import run_lock
+
+
+@pytest.fixture
+def landing(tmp_path, seed_bytes) -> Path:
+    folder = tmp_path / "landing"
+    folder.mkdir()
+    (folder / "seed.txt").write_bytes(seed_bytes)
+    return folder
+
+
+def test_second_ingest_exits_3_when_the_lock_stays_held(run_cli, cli_env, landing, tmp_path):
+    target = tmp_path / "warehouse.duckdb"
+    with run_lock(Path(cli_env["TICKERHOUSE_STATE_DIR"]), 0):  # another ingest, mid-run
+        busy = run_cli("ingest", str(landing), "--warehouse", str(target), "--lock-timeout", "1", "--quiet")
+    assert busy.returncode == 3
+    assert "another ingest is running" in busy.stderr
+    assert "Traceback" not in busy.stderr
+    assert not target.exists()  # it did nothing
+
+
+def test_second_ingest_waits_for_the_lock_then_runs(run_cli, cli_env, landing, tmp_path):
+    target = tmp_path / "warehouse.duckdb"
+    held = threading.Event()
+
+    def hold_for_a_while() -> None:
+        with run_lock(Path(cli_env["TICKERHOUSE_STATE_DIR"]), 0):
+            held.set()
+            threading.Event().wait(3)
+
+    holder = threading.Thread(target=hold_for_a_while)
+    holder.start()
+    held.wait()
+    waited = run_cli("ingest", str(landing), "--warehouse", str(target), "--lock-timeout", "120", "--quiet")
+    holder.join()
+    assert waited.returncode == 0, waited.stderr[-2000:]
+    assert "loaded 1" in waited.stdout
+
+
+def test_sql_while_the_warehouse_is_written_says_so(run_cli, tmp_path):
+    target = tmp_path / "warehouse.duckdb"
+    writer = wh.connect(target)  # what an ingest's load holds
+    try:
+        out = run_cli("sql", "select count(*) from raw_dumps", "--warehouse", str(target))
+    finally:
+        writer.close()
+    assert out.returncode == 3
+    assert "locked by another process" in out.stderr and "Parquet export" in out.stderr
+    assert "Traceback" not in out.stderr
+
+
+def test_adhoc_sql_cannot_write(run_cli, tmp_path):
+    target = tmp_path / "warehouse.duckdb"
+    wh.connect(target).close()
+    out = run_cli("sql", "delete from schema_meta", "--warehouse", str(target))
+    assert out.returncode == 1
+    assert "read-only" in out.stderr.lower()
+    con = duckdb.connect(str(target), read_only=True)
+    assert con.execute("select count(*) from schema_meta").fetchone()[0] == 1
+    con.close()

@@ -1,0 +1,95 @@
+"""Schema evolution: older warehouses migrated on open, newer ones refused, apply_schema idempotent."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from flows import warehouse as wh
+
+
+def _columns(target: Path, table: str) -> list[str]:
+    con = duckdb.connect(str(target), read_only=True)
+    try:
+        rows = con.execute(
+            "select column_name from duckdb_columns() where table_name = ?", [table]
+        ).fetchall()
+        return [c for (c,) in rows]
+    finally:
+        con.close()
+
+
+def _version_1_warehouse(target: Path, drop_table: bool) -> None:
+    """A warehouse as schema 1 made it: today's schema minus ingest_runs.kind (or all of ingest_runs)."""
+    wh.connect(target).close()
+    con = duckdb.connect(str(target))
+    if drop_table:
+        con.execute("drop table ingest_runs")
+    else:
+        con.execute("alter table ingest_runs drop column kind")
+        con.execute("insert into ingest_runs values ('old-run', now(), now(), 1, 1, 1, 0, '{}', '{}')")
+    con.execute("update schema_meta set value = '1' where key = 'schema_version'")
+    con.close()
+
+
+@pytest.mark.parametrize(
+    "drop_table",
+    [
+        False,  # the column a migration adds is missing; the old run's row must survive
+        True,  # the whole table is missing: created by tables/, the migration is then a no-op
+    ],
+)
+def test_older_warehouse_is_migrated_in_place(tmp_path, drop_table):
+    target = tmp_path / "old.duckdb"
+    _version_1_warehouse(target, drop_table)
+    assert "kind" not in _columns(target, "ingest_runs")
+    con = wh.connect(target)
+    assert wh.stored_schema_version(con) == wh.SCHEMA_VERSION
+    kinds = con.execute("select run_id, kind from ingest_runs").fetchall()
+    con.close()
+    assert "kind" in _columns(target, "ingest_runs")
+    assert kinds == ([] if drop_table else [("old-run", "ingest")])
+
+
+def test_newer_warehouse_is_refused(tmp_path):
+    target = tmp_path / "new.duckdb"
+    wh.connect(target).close()
+    con = duckdb.connect(str(target))
+    con.execute("update schema_meta set value = ? where key = 'schema_version'", [str(wh.SCHEMA_VERSION + 1)])
+    con.close()
+    for read_only in (False, True):
+        with pytest.raises(wh.SchemaVersionError, match="newer than this tickerhouse knows"):
+            wh.connect(target, read_only=read_only)
+    # Refused before touching anything: the version stays what the newer tickerhouse wrote.
+    con = duckdb.connect(str(target), read_only=True)
+    assert con.execute("select value from schema_meta").fetchone()[0] == str(wh.SCHEMA_VERSION + 1)
+    con.close()
+
+
+def test_newer_warehouse_is_refused_by_the_cli_in_one_line(run_cli, tmp_path):
+    target = tmp_path / "new.duckdb"
+    wh.connect(target).close()
+    con = duckdb.connect(str(target))
+    con.execute("update schema_meta set value = '999' where key = 'schema_version'")
+    con.close()
+    out = run_cli("sql", "select 1", "--warehouse", str(target))
+    assert out.returncode == 4
+    assert "schema version 999" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_apply_schema_twice_changes_nothing(tmp_path):
+    target = tmp_path / "w.duckdb"
+    wh.connect(target).close()
+    before = {t: _columns(target, t) for t in ("ingest_runs", "rejects", "raw_dumps")}
+    con = wh.connect(target)
+    wh.apply_schema(con)
+    con.close()
+    assert {t: _columns(target, t) for t in before} == before
+
+
+def test_migrations_are_numbered_up_to_the_current_version():
+    versions = [v for v, _ in wh.migrations()]
+    assert versions == sorted(set(versions))
+    assert versions[-1] == wh.SCHEMA_VERSION

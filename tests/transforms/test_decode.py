@@ -1,0 +1,170 @@
+"""Decoding the real seed dump and every damaged variant a scraper leaves behind."""
+
+import codecs
+import html
+import random
+
+import pytest
+
+from transforms.decode import TICKER_SEPARATOR, BinaryContentError, decode_bytes, html_to_text
+
+NBSP = "\u00a0"
+
+
+@pytest.fixture(scope="module")
+def seed_text(seed_bytes: bytes) -> str:
+    return seed_bytes.decode("utf-8")
+
+
+def test_seed_is_plain_utf8_read_without_repairs(seed_bytes, seed_text):
+    decoded = decode_bytes(seed_bytes)
+    assert decoded.text == seed_text
+    assert decoded.encoding == "utf-8"
+    assert decoded.repairs == ()
+    # The separators are NBSP, not ASCII spaces: decoding must not normalize them away.
+    assert decoded.text.split("\n")[0].endswith(TICKER_SEPARATOR)
+
+
+def _mojibake(text: str) -> bytes:
+    """UTF-8 bytes read as Latin-1 and saved again as UTF-8 (`PubliÃ© dans`)."""
+    return text.encode("utf-8").decode("latin-1").encode("utf-8")
+
+
+def _mojibake_cp1252(text: str) -> bytes:
+    """UTF-8 bytes read as Windows-1252 (undefined bytes kept as is) and saved as UTF-8."""
+    return "".join(
+        bytes([b]).decode("cp1252", errors="replace").replace("\ufffd", chr(b)) for b in text.encode("utf-8")
+    ).encode("utf-8")
+
+
+@pytest.mark.parametrize(
+    ("make", "encoding", "repairs"),
+    [
+        # the file a Windows tool saves: BOM first
+        (lambda t: codecs.BOM_UTF8 + t.encode(), "utf-8", ("utf8_bom_stripped",)),
+        # an older scraper writing the page's code page
+        (lambda t: t.encode("cp1252"), "cp1252", ()),
+        # UTF-8 read as Latin-1 then written as UTF-8
+        (_mojibake, "utf-8", ("mojibake_repaired",)),
+        # the same through Windows-1252, the common case on the web
+        (_mojibake_cp1252, "utf-8", ("mojibake_repaired",)),
+        # saved on Windows
+        (lambda t: t.replace("\n", "\r\n").encode(), "utf-8", ()),
+        # old Mac line ends
+        (lambda t: t.replace("\n", "\r").encode(), "utf-8", ()),
+        # UTF-16 with BOM
+        (lambda t: t.encode("utf-16"), "utf-16", ("utf16_decoded",)),
+    ],
+    ids=["bom", "cp1252", "mojibake_latin1", "mojibake_cp1252", "crlf", "cr", "utf16"],
+)
+def test_variants_decode_to_the_seed_text(seed_text, make, encoding, repairs):
+    decoded = decode_bytes(make(seed_text))
+    assert decoded.text == seed_text
+    assert decoded.encoding == encoding
+    assert decoded.repairs == repairs
+
+
+def test_mojibake_byline_is_repaired(seed_text):
+    damaged = _mojibake(seed_text)
+    assert "PubliÃ© dans Hespress".encode() in damaged
+    assert "Publié dans Hespress le 24 - 11 - 2021" in decode_bytes(damaged).text
+
+
+@pytest.mark.parametrize(
+    ("char", "kept"),
+    [
+        ("é", 1),  # 1 byte of 2
+        ("’", 1),  # 1 byte of 3
+        ("’", 2),  # 2 bytes of 3
+        ("\U0001f600", 3),  # 3 bytes of 4
+    ],
+)
+def test_truncated_multibyte_tail_is_dropped_not_garbled(seed_text, char, kept):
+    data = seed_text.encode() + char.encode()[:kept]
+    decoded = decode_bytes(data)
+    assert decoded.text == seed_text
+    assert decoded.encoding == "utf-8"
+    assert decoded.repairs == ("truncated_multibyte_tail_dropped",)
+
+
+def test_one_cp1252_line_in_a_utf8_file_is_decoded_per_line(seed_bytes, seed_text):
+    lines = seed_text.split("\n")
+    # the byline saved by another tool in Windows-1252
+    mixed = b"\n".join(
+        line.encode("cp1252") if line.startswith("Publié dans") else line.encode() for line in lines
+    )
+    decoded = decode_bytes(mixed)
+    assert decoded.text == seed_text
+    assert decoded.encoding == "mixed"
+    assert decoded.repairs == ("mixed_encoding_1_lines_cp1252",)
+
+
+def test_invalid_utf8_bytes_in_the_middle_keep_the_rest(seed_text):
+    data = seed_text.encode().replace(b"dirhams", b"dirh\xff\xfeams", 1)
+    decoded = decode_bytes(data)
+    lines = decoded.text.split("\n")
+    assert lines[1:] == seed_text.split("\n")[1:]
+    assert "Publié dans Hespress le 24 - 11 - 2021" in decoded.text
+    assert decoded.encoding == "mixed"
+
+
+@pytest.mark.parametrize(
+    ("where", "n"),
+    [
+        ("tail", 2000),  # a crash mid-write leaves a zero-filled tail
+        ("middle", 1),  # a stray NUL inside the ticker
+    ],
+)
+def test_nul_bytes_are_removed_and_counted(seed_text, where, n):
+    data = seed_text.encode()
+    data = data + b"\x00" * n if where == "tail" else data[:100] + b"\x00" + data[100:]
+    decoded = decode_bytes(data)
+    assert decoded.text == seed_text
+    assert decoded.repairs == (f"nul_bytes_removed_{n}",)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        random.Random(1).randbytes(3000),  # uniform random bytes: many control characters
+        bytes(range(32)) * 50,  # nothing but control characters
+    ],
+    ids=["random", "controls"],
+)
+def test_binary_content_is_refused(data):
+    with pytest.raises(BinaryContentError, match="binary content"):
+        decode_bytes(data)
+
+
+def _seed_as_html(seed_text: str) -> str:
+    lines = seed_text.split("\n")
+    anchors = "".join(
+        f'<a href="/x/{i}">{html.escape(h)}</a>' + "&nbsp;" * 4
+        for i, h in enumerate(lines[0].split(TICKER_SEPARATOR)[:-1])
+    )
+    body = "".join(f"<p>{html.escape(line)}</p>\n" for line in lines[1:] if line.strip())
+    return (
+        '<!DOCTYPE html>\n<html lang="fr"><head><meta charset="utf-8"><title>Maghress</title>'
+        "<script>var x = '<p>not text</p>';</script></head><body>\n"
+        f"<marquee>{anchors}</marquee>\n<article>{body}</article>\n</body></html>\n"
+    )
+
+
+def test_html_page_gives_the_marquee_as_ticker_and_one_line_per_element(seed_text):
+    page = _seed_as_html(seed_text)
+    decoded = decode_bytes(page.encode())
+    assert decoded.repairs == ("html_page_converted",)
+    lines = decoded.text.split("\n")
+    # NBSP entities become the same 4 x NBSP separators as in a text dump.
+    assert lines[0] == seed_text.split("\n")[0]
+    assert lines[1:] == [" ".join(line.split()) for line in seed_text.split("\n")[1:] if line.strip()]
+
+
+def test_html_nested_blocks_give_the_innermost_text_once():
+    page = "<html><body><div><div><p>Un</p><p>Deux <b>gras</b></p></div></div><div>Trois</div></body></html>"
+    assert html_to_text(page).split("\n") == ["", "Un", "Deux gras", "Trois"]
+
+
+def test_text_mentioning_html_is_not_converted(seed_text):
+    data = ("Le <html> en question" + NBSP * 4 + "Autre titre" + NBSP * 4 + "\n").encode()
+    assert "html_page_converted" not in decode_bytes(data).repairs
