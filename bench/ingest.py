@@ -1,8 +1,8 @@
-"""Ingest throughput, re-run cost, memory and trend-query latency, against a DuckDB floor measured in the same run.
+"""Ingest throughput, re-run cost and memory, against a DuckDB floor measured in the same run.
 
     .venv/bin/python bench/ingest.py --dumps 100000
 
-Prints one figure per line (and a Markdown table at the end). Each stage runs `tickerhouse` in a subprocess, as
+Prints one figure per line (and a Markdown table at the end). Each stage runs `tickerhouse` in a subprocess as
 a user would, and peak RSS is the sum over that subprocess's whole process tree (worker processes included),
 sampled every 50 ms.
 """
@@ -165,7 +165,7 @@ def main(argv: list[str] | None = None) -> int:
         "corpus", f"{stats.files} files, {stats.bytes / 1e6:.0f} MB, {time.perf_counter() - started:.1f} s"
     )
 
-    os.system("sync")  # noqa: S605, S607 - flush the generator's writes so they do not bill the next stage
+    os.sync()  # flush the generator's writes so they do not bill the next stage
     floor_s, floor_rows = floor(corpus)
     report(
         "floor (DuckDB read_blob + ticker split)", f"{args.dumps / floor_s:,.0f} dumps/s ({floor_rows} items)"

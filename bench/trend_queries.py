@@ -124,9 +124,8 @@ def main(argv: list[str] | None = None) -> int:
         for sql in FILL_SQL:
             con.execute(sql, {k: v for k, v in params.items() if f"${k}" in sql})
         n_items = con.execute("select count(*) from ticker_items").fetchone()[0]
-        print(
-            f"simulated: {args.days} days, {n_items:,} ticker items, built in {time.perf_counter() - started:.1f} s"
-        )
+        built = time.perf_counter() - started
+        print(f"simulated: {args.days} days, {n_items:,} ticker items, built in {built:.1f} s")
         print("\n| query | median ms |\n|---|---|")
         for label, (name, query_params) in QUERIES.items():
             sql = wh.sql_text(name)

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import csv
-import multiprocessing
 import fcntl
 import hashlib
+import multiprocessing
 import os
 import shutil
 import time
@@ -14,8 +14,8 @@ from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
-from functools import cache
 from datetime import UTC, datetime
+from functools import cache
 from pathlib import Path
 
 import pandas as pd

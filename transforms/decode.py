@@ -17,7 +17,9 @@ BINARY_CONTROL_SHARE = 0.05
 
 # UTF-8 read as Latin-1/cp1252 turns é into "Ã©", Arabic into "Ø§"/"Ù„", quotes into "â€": ftfy's full
 # check is costly, so it runs only on text showing one of these lead characters before a continuation.
-_MOJIBAKE_HINT = re.compile("[\u00c2\u00c3\u00c5\u00ce\u00cf\u00d8\u00d9\u00da\u00db\u00e2][\u0080-\u00bf\u0152-\u2122]")
+_MOJIBAKE_HINT = re.compile(
+    "[\u00c2\u00c3\u00c5\u00ce\u00cf\u00d8\u00d9\u00da\u00db\u00e2][\u0080-\u00bf\u0152-\u2122]"
+)
 _CONTROL = re.compile(r"[\x01-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _HTML_START = re.compile(r"\A\s*(<!doctype html|<html|<head|<body|<marquee)", re.IGNORECASE)
 _HTML_BLOCKS = frozenset(

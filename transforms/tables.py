@@ -229,6 +229,8 @@ STAGED_SCHEMAS: dict[str, pa.Schema] = {
 def to_arrow(name: str, df: pd.DataFrame) -> pa.Table:
     """Return a staged table as Arrow with its fixed schema (columns selected and cast by name)."""
     schema = STAGED_SCHEMAS[name]
+    if df.empty:  # pandas types empty columns as float64, which no list/string field accepts
+        return schema.empty_table()
     return pa.Table.from_pandas(df[schema.names], schema=schema, preserve_index=False)
 
 

@@ -1,13 +1,17 @@
 """`tickerhouse sql`: saved queries by name with bound parameters; a clear message on a locked warehouse."""
 
+import json
 import subprocess
 import sys
+from pathlib import Path
 
 import duckdb
 import pytest
 
 from flows import warehouse as wh
 from flows.cli import main
+from flows.ingest_dumps import ingest_dumps
+from flows.settings import SAMPLE_DIR
 
 
 @pytest.fixture
@@ -56,25 +60,21 @@ def test_saved_query_runs_with_bound_parameters(warehouse, capsys, name):
     assert capsys.readouterr().out.splitlines()[0]  # the header row
 
 
-def test_headline_dwell_lists_the_longest_first(warehouse, capsys):
-    con = duckdb.connect(str(warehouse))
-    con.execute(
-        "insert into ticker_snapshots values ('s1', '2024-12-01 08:00+00', 'manifest', 'fr', 2, null)"
-    )
-    con.execute(
-        "insert into ticker_snapshots values ('s2', '2024-12-01 20:00+00', 'manifest', 'fr', 1, null)"
-    )
-    con.execute(
-        "insert into ticker_items values ('s1', 1, 'h1', 'Court', 'fr'), ('s1', 2, 'h2', 'Long', 'fr')"
-    )
-    con.execute("insert into ticker_items values ('s2', 1, 'h2', 'Long', 'fr')")
-    con.execute(
-        "insert into headlines values "
-        "('h1', 'Court', 'fr', '2024-12-01 08:00+00', '2024-12-01 08:00+00', 1), "
-        "('h2', 'Long', 'fr', '2024-12-01 08:00+00', '2024-12-01 20:00+00', 2)"
-    )
-    con.close()
-    args = ["sql", "--saved", "headline_dwell", "--param", "days=7", "--warehouse", str(warehouse)]
+@pytest.fixture(scope="module")
+def sample_day(prefect_harness, tmp_path_factory) -> Path:
+    """One day of the French sample corpus ingested into a fresh warehouse."""
+    target = tmp_path_factory.mktemp("wh") / "warehouse.duckdb"
+    ingest_dumps(paths=[str(SAMPLE_DIR / "fr" / "2024-12-02")], warehouse=str(target))
+    return target
+
+
+def test_headline_dwell_lists_the_longest_first(sample_day, capsys):
+    args = ["sql", "--saved", "headline_dwell", "--param", "days=7", "--warehouse", str(sample_day)]
     assert main([*args, "--format", "json"]) == 0
-    rows = capsys.readouterr().out.splitlines()
-    assert ['"Long"' in rows[0], '"dwell_hours": 12.0' in rows[0], '"Court"' in rows[1]] == [True] * 3
+    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    dwell = [row["dwell_hours"] for row in rows]
+    assert len(rows) == 20 and dwell == sorted(dwell, reverse=True)
+    con = duckdb.connect(str(sample_day), read_only=True)
+    longest = con.execute("select max(dwell_hours) from headline_dwell").fetchall()[0][0]
+    con.close()
+    assert dwell[0] == round(longest, 1)
