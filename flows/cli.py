@@ -13,8 +13,7 @@ import duckdb
 import pandas as pd
 
 from flows import warehouse as wh
-from flows.runners import RUNNERS, make_task_runner
-from flows.settings import OUTLETS_CSV, SQL_DIR, load_settings
+from flows.settings import OUTLETS_CSV, RUNNERS, SQL_DIR, load_settings
 from transforms.dates import ticker_stated_date
 from transforms.parse import parse_dump
 from transforms.tables import SourceFile, build_tables
@@ -94,7 +93,8 @@ def cmd_parse(args: argparse.Namespace) -> int:
 
 def cmd_ingest(args: argparse.Namespace) -> int:
     """Run the ingest_dumps flow on the given paths and print its summary."""
-    from flows.ingest_dumps import IngestBusyError, ingest_dumps, run_lock
+    from flows.locks import IngestBusyError, run_lock
+    from flows.staging import find_new_files
 
     settings = load_settings()
     target = args.warehouse or str(settings.warehouse)
@@ -106,8 +106,17 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     wait_s = settings.lock_timeout_s if args.lock_timeout is None else args.lock_timeout
     try:
         with run_lock(settings.state_dir, wait_s):
-            # Opened (and migrated) before Prefect starts: a locked or too-new warehouse gets one line.
-            wh.connect(Path(target)).close()
+            # Opened (and migrated) before Prefect starts: a locked or too-new warehouse gets one line,
+            # and a run with nothing new ends here, without paying Prefect's start-up.
+            con = wh.connect(Path(target))
+            new, n_seen = find_new_files(paths, wh.seen_files(con))
+            con.close()
+            if not new:
+                print(f"nothing new: files seen {n_seen}, new 0 (no flow run started)")
+                return 0
+            from flows.ingest_dumps import ingest_dumps
+            from flows.runners import make_task_runner
+
             runner, local = make_task_runner(args.runner, settings.workers, args.dask_address)
             flow = ingest_dumps.with_options(task_runner=runner)
             summary = flow(paths=paths, warehouse=target, progress=not args.quiet, local_processes=local)
@@ -134,7 +143,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 def cmd_rebuild(args: argparse.Namespace) -> int:
     """Re-derive every derived table from the stored dump bytes and print what changed."""
-    from flows.ingest_dumps import IngestBusyError, run_lock
+    from flows.locks import IngestBusyError, run_lock
     from flows.rebuild_warehouse import rebuild_warehouse
 
     settings = load_settings()
@@ -226,7 +235,7 @@ def cmd_sql(args: argparse.Namespace) -> int:
 def cmd_export(args: argparse.Namespace) -> int:
     """Run the export_parquet flow (or only write the data dictionary) and print what it wrote."""
     from flows.export_parquet import ExportCheckError, export_parquet, write_dictionary
-    from flows.ingest_dumps import IngestBusyError
+    from flows.locks import IngestBusyError
     from transforms.export_plan import ExportContractError
 
     if args.dictionary:
@@ -301,7 +310,7 @@ def cmd_tag(args: argparse.Namespace) -> int:
 
 def cmd_retag(args: argparse.Namespace) -> int:
     """Run the retag_topics flow and print the taxonomy version and the tag rows it wrote."""
-    from flows.ingest_dumps import IngestBusyError
+    from flows.locks import IngestBusyError
     from flows.retag_topics import retag_topics
 
     try:

@@ -26,7 +26,7 @@ from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 
 from flows import warehouse as wh
-from flows.ingest_dumps import run_lock
+from flows.locks import run_lock
 from flows.settings import SQL_DIR, load_settings
 from transforms.export_plan import (
     NULL_PARTITION,

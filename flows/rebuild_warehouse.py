@@ -13,8 +13,9 @@ import pandas as pd
 from prefect import flow, get_run_logger
 
 from flows import warehouse as wh
-from flows.ingest_dumps import run_lock, stage_batch
+from flows.locks import run_lock
 from flows.settings import OUTLETS_CSV, load_settings
+from flows.staging import stage_batch
 from transforms.tables import SourceFile
 
 # Observations, not derivations: which file versions were seen is never re-derived from bytes.

@@ -12,7 +12,7 @@ from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
 from flows import warehouse as wh
-from flows.ingest_dumps import run_lock
+from flows.locks import run_lock
 from flows.settings import TOPICS_TOML, load_settings, read_taxonomy
 from transforms.tables import to_arrow
 from transforms.topic_tags import article_topics, headline_tokens, headline_topics

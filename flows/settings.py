@@ -15,6 +15,8 @@ DATA_DIR = PROJECT_ROOT / "data"
 OUTLETS_CSV = DATA_DIR / "outlets.csv"
 TOPICS_TOML = DATA_DIR / "topics.toml"
 SAMPLE_DIR = DATA_DIR / "sample"
+# Where parse tasks run (flows/runners.py): local worker processes, threads, or a Dask cluster.
+RUNNERS = ("process", "thread", "dask")
 
 
 def read_taxonomy(path: Path = TOPICS_TOML) -> Taxonomy:

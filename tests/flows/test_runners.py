@@ -12,7 +12,7 @@ from flows.runners import make_task_runner
 
 SAMPLE = Path(__file__).resolve().parents[2] / "data" / "sample"
 
-# What a run writes, minus what differs by run (run ids, ingestion clock): table -> columns, ordered by the key.
+# What a run writes, minus what differs by run (run ids, ingestion clock): table -> columns.
 CONTENT = {
     "raw_dumps": "dump_id, first_path, size_bytes, md5(content), encoding, repairs, line_labels, "
     "captured_at, capture_method, status, article_id",

@@ -9,7 +9,7 @@ import duckdb
 import pytest
 
 from flows import warehouse as wh
-from flows.ingest_dumps import run_lock
+from flows.locks import run_lock
 
 
 @pytest.fixture
