@@ -1,4 +1,4 @@
-"""The `tickerhouse` command line: ingest, parse, sql."""
+"""The `tickerhouse` command line: ingest, rebuild, parse, sql, export, serve, tag, retag, trends."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import argparse
 import csv
 import json
 import sys
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -93,7 +94,6 @@ def cmd_parse(args: argparse.Namespace) -> int:
 
 def cmd_ingest(args: argparse.Namespace) -> int:
     """Run the ingest_dumps flow on the given paths and print its summary."""
-    from flows.locks import IngestBusyError, run_lock
     from flows.staging import find_new_files
 
     settings = load_settings()
@@ -103,29 +103,26 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     if missing:
         print(f"tickerhouse ingest: no such file or folder: {', '.join(missing)}", file=sys.stderr)
         return 2
-    wait_s = settings.lock_timeout_s if args.lock_timeout is None else args.lock_timeout
-    try:
-        with run_lock(settings.state_dir, wait_s):
-            # Opened (and migrated) before Prefect starts: a locked or too-new warehouse gets one line,
-            # and a run with nothing new ends here, without paying Prefect's start-up.
-            con = wh.connect(Path(target))
-            new, n_seen = find_new_files(paths, wh.seen_files(con))
-            con.close()
-            if not new:
-                print(f"nothing new: files seen {n_seen}, new 0 (no flow run started)")
-                return 0
-            from flows.ingest_dumps import ingest_dumps
-            from flows.runners import make_task_runner
 
-            runner, local = make_task_runner(args.runner, settings.workers, args.dask_address)
-            flow = ingest_dumps.with_options(task_runner=runner)
-            summary = flow(paths=paths, warehouse=target, progress=not args.quiet, local_processes=local)
-    except (IngestBusyError, wh.WarehouseLockedError) as err:
-        print(f"tickerhouse ingest: {err}", file=sys.stderr)
-        return 3
-    except wh.SchemaVersionError as err:
-        print(f"tickerhouse ingest: {err}", file=sys.stderr)
-        return 4
+    def run() -> dict | None:
+        # Opened (and migrated) before Prefect starts: a locked or too-new warehouse gets one line,
+        # and a run with nothing new ends here, without paying Prefect's start-up.
+        con = wh.connect(Path(target))
+        new, n_seen = find_new_files(paths, wh.seen_files(con))
+        con.close()
+        if not new:
+            print(f"nothing new: files seen {n_seen}, new 0 (no flow run started)")
+            return None
+        from flows.ingest_dumps import ingest_dumps
+        from flows.runners import make_task_runner
+
+        runner, local = make_task_runner(args.runner, settings.workers, args.dask_address)
+        flow = ingest_dumps.with_options(task_runner=runner)
+        return flow(paths=paths, warehouse=target, progress=not args.quiet, local_processes=local)
+
+    summary = _as_writer("ingest", args.lock_timeout, run)
+    if not isinstance(summary, dict):
+        return summary
     print(
         f"run {summary['run_id']}: files seen {summary['files_seen']}, new {summary['files_new']}, "
         f"loaded {summary['dumps_loaded']}, rejected {summary['dumps_rejected']}"
@@ -134,6 +131,30 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         print(f"  +{n:>8} {table}")
     for reason, n in summary["reject_reasons"].items():
         print(f"  rejected {n:>4}: {reason}")
+    return _checks_exit(summary)
+
+
+def _as_writer(
+    command: str, lock_timeout: float | None, work: Callable[[], dict | None]
+) -> dict | int | None:
+    """Run work holding the run lock; a busy lock, a locked or too-new warehouse give one line and 3 or 4."""
+    from flows.locks import IngestBusyError, run_lock
+
+    settings = load_settings()
+    wait_s = settings.lock_timeout_s if lock_timeout is None else lock_timeout
+    try:
+        with run_lock(settings.state_dir, wait_s):
+            return work() or 0  # None: finished early, nothing to report
+    except (IngestBusyError, wh.WarehouseLockedError) as err:
+        print(f"tickerhouse {command}: {err}", file=sys.stderr)
+        return 3
+    except wh.SchemaVersionError as err:
+        print(f"tickerhouse {command}: {err}", file=sys.stderr)
+        return 4
+
+
+def _checks_exit(summary: dict) -> int:
+    """Return 1 (and say which) when a check of the run found failing rows, else 0."""
     failing = {c: n for c, n in summary["checks"].items() if n}
     if failing:
         print(f"  CHECKS FAILED: {failing}", file=sys.stderr)
@@ -143,25 +164,20 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 def cmd_rebuild(args: argparse.Namespace) -> int:
     """Re-derive every derived table from the stored dump bytes and print what changed."""
-    from flows.locks import IngestBusyError, run_lock
     from flows.rebuild_warehouse import rebuild_warehouse
 
-    settings = load_settings()
-    target = Path(args.warehouse or settings.warehouse)
+    target = Path(args.warehouse or load_settings().warehouse)
     if not target.exists():
         print(f"tickerhouse rebuild: no warehouse at {target}", file=sys.stderr)
         return 2
-    wait_s = settings.lock_timeout_s if args.lock_timeout is None else args.lock_timeout
-    try:
-        with run_lock(settings.state_dir, wait_s):
-            wh.connect(target).close()
-            summary = rebuild_warehouse(warehouse=str(target))
-    except (IngestBusyError, wh.WarehouseLockedError) as err:
-        print(f"tickerhouse rebuild: {err}", file=sys.stderr)
-        return 3
-    except wh.SchemaVersionError as err:
-        print(f"tickerhouse rebuild: {err}", file=sys.stderr)
-        return 4
+
+    def run() -> dict:
+        wh.connect(target).close()
+        return rebuild_warehouse(warehouse=str(target))
+
+    summary = _as_writer("rebuild", args.lock_timeout, run)
+    if not isinstance(summary, dict):
+        return summary
     print(
         f"rebuild {summary['run_id']}: dumps loaded {summary['dumps_loaded']}, "
         f"rejected {summary['dumps_rejected']}"
@@ -170,11 +186,7 @@ def cmd_rebuild(args: argparse.Namespace) -> int:
         print(f"  +{change['added']:>8} -{change['removed']:>8} {table}")
     for dump in summary["status_changes"]:
         print(f"  status {dump['before']} -> {dump['after']}: {dump['path']}")
-    failing = {c: n for c, n in summary["checks"].items() if n}
-    if failing:
-        print(f"  CHECKS FAILED: {failing}", file=sys.stderr)
-        return 1
-    return 0
+    return _checks_exit(summary)
 
 
 def _params(pairs: list[str]) -> dict[str, str]:
