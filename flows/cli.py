@@ -11,13 +11,9 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import duckdb
-import pandas as pd
 
 from flows import warehouse as wh
 from flows.settings import OUTLETS_CSV, RUNNERS, SQL_DIR, load_settings
-from transforms.dates import ticker_stated_date
-from transforms.parse import parse_dump
-from transforms.tables import SourceFile, build_tables
 
 FORMATS = ("table", "csv", "json")
 
@@ -32,6 +28,8 @@ def print_rows(columns: list[str], rows: list[tuple], fmt: str) -> None:
         for row in rows:
             print(json.dumps(dict(zip(columns, row, strict=True)), ensure_ascii=False, default=str))
     elif rows:
+        import pandas as pd
+
         df = pd.DataFrame.from_records(rows, columns=columns)
         print(df.to_string(index=False, na_rep="NULL", max_colwidth=80))
     else:
@@ -40,6 +38,12 @@ def print_rows(columns: list[str], rows: list[tuple], fmt: str) -> None:
 
 def parse_file(path: Path) -> dict:
     """Return what tickerhouse reads in one file, as the JSON object `tickerhouse parse` prints."""
+    import pandas as pd
+
+    from transforms.dates import ticker_stated_date
+    from transforms.parse import parse_dump
+    from transforms.tables import SourceFile, build_tables
+
     content = path.read_bytes()
     parsed = parse_dump(content)
     stat = path.stat()
@@ -94,7 +98,7 @@ def cmd_parse(args: argparse.Namespace) -> int:
 
 def cmd_ingest(args: argparse.Namespace) -> int:
     """Run the ingest_dumps flow on the given paths and print its summary."""
-    from flows.staging import find_new_files
+    from flows.discovery import find_new_files
 
     settings = load_settings()
     target = args.warehouse or str(settings.warehouse)
@@ -301,6 +305,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def cmd_tag(args: argparse.Namespace) -> int:
     """Print one JSON line per text (arguments, then lines of --file): its language and topics."""
+    import pandas as pd
+
     from flows.settings import read_taxonomy
     from transforms.language import detect_languages
     from transforms.topics import LANGUAGES, explain

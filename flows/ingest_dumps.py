@@ -14,9 +14,10 @@ from prefect.futures import as_completed
 from tqdm import tqdm
 
 from flows import warehouse as wh
+from flows.discovery import FileRef, find_new_files
 from flows.locks import run_lock
 from flows.settings import OUTLETS_CSV, Settings, load_settings
-from flows.staging import FileRef, find_new_files, local_pool, read_and_stage, split_batches
+from flows.staging import local_pool, read_and_stage, split_batches
 
 
 @task(retries=3, retry_delay_seconds=[2, 5, 15], cache_policy=NO_CACHE)

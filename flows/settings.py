@@ -6,8 +6,10 @@ import os
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from transforms.topics import Taxonomy, load_taxonomy
+if TYPE_CHECKING:  # the taxonomy code pulls in pandas: loaded only when a taxonomy is compiled
+    from transforms.topics import Taxonomy
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 SQL_DIR = PROJECT_ROOT / "sql"
@@ -26,6 +28,8 @@ def read_taxonomy(path: Path = TOPICS_TOML) -> Taxonomy:
 
 @lru_cache(maxsize=4)  # compiling takes ~0.5 s; a worker process handles many batches
 def _compiled_taxonomy(path: Path, mtime_ns: int) -> Taxonomy:
+    from transforms.topics import load_taxonomy
+
     return load_taxonomy(path.read_text(encoding="utf-8"))
 
 
@@ -48,6 +52,9 @@ class Settings:
     workers: int
     # How long an ingest (or rebuild) waits for another one to finish before giving up with exit code 3.
     lock_timeout_s: float
+    # DuckDB takes 80 % of RAM by default; the writer shares the machine with the parse workers and
+    # spills to state/duckdb_tmp beyond this.
+    duckdb_memory_limit: str
     runner: str  # process | thread | dask (flows/runners.py)
 
     @property
@@ -69,6 +76,7 @@ def load_settings() -> Settings:
         workers=int(_env("WORKERS", str(os.cpu_count() or 1))),
         # A scheduled run every 15 minutes should queue behind a slow one, not pile up behind it forever.
         lock_timeout_s=float(_env("LOCK_TIMEOUT", "600")),
+        duckdb_memory_limit=_env("DUCKDB_MEMORY_LIMIT", "1GB"),
         runner=_env("RUNNER", "process"),
     )
 

@@ -6,12 +6,15 @@ import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
-import pandas as pd
 
 from flows.faults import crash_point
-from flows.settings import SQL_DIR
+from flows.settings import SQL_DIR, load_settings
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 # The version a warehouse made by this code records; sql/migrations/NNN_*.sql brings version NNN-1 to NNN.
 SCHEMA_VERSION = 2
@@ -71,7 +74,12 @@ def connect(path: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
         raise FileNotFoundError(f"no warehouse at {path}: run `tickerhouse ingest` first")
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
-        con = duckdb.connect(str(path), read_only=read_only)
+        settings = load_settings()
+        config = {
+            "memory_limit": settings.duckdb_memory_limit,
+            "temp_directory": str(settings.state_dir / "duckdb_tmp"),
+        }
+        con = duckdb.connect(str(path), read_only=read_only, config=config)
     except duckdb.IOException as err:
         if "lock" in str(err).lower():
             raise WarehouseLockedError(

@@ -9,12 +9,11 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pandas as pd
 import pyarrow as pa
 
-CASABLANCA = ZoneInfo("Africa/Casablanca")
+from transforms.tz import CASABLANCA
 
 # Moroccan news sites came online in the mid-1990s; an earlier byline is almost surely a misparse.
 MIN_PLAUSIBLE_DATE = date(1995, 1, 1)

@@ -10,7 +10,7 @@ import duckdb
 import pytest
 
 from flows import warehouse as wh
-from flows.staging import read_manifest
+from flows.discovery import read_manifest
 
 REPO = Path(__file__).resolve().parents[2]
 SQL_CALLS = {"execute", "executemany", "sql", "query"}
