@@ -52,8 +52,8 @@ class Settings:
     workers: int
     # How long an ingest (or rebuild) waits for another one to finish before giving up with exit code 3.
     lock_timeout_s: float
-    # DuckDB takes 80 % of RAM by default; the writer shares the machine with the parse workers and
-    # spills to state/duckdb_tmp beyond this.
+    # DuckDB's memory limit ("" = its default, 80 % of RAM). A cap makes it spill to state/duckdb_tmp, but
+    # the primary-key indexes of a long history must fit: 1 GB ran out of memory at 300k dumps.
     duckdb_memory_limit: str
     runner: str  # process | thread | dask (flows/runners.py)
 
@@ -76,7 +76,7 @@ def load_settings() -> Settings:
         workers=int(_env("WORKERS", str(os.cpu_count() or 1))),
         # A scheduled run every 15 minutes should queue behind a slow one, not pile up behind it forever.
         lock_timeout_s=float(_env("LOCK_TIMEOUT", "600")),
-        duckdb_memory_limit=_env("DUCKDB_MEMORY_LIMIT", "1GB"),
+        duckdb_memory_limit=_env("DUCKDB_MEMORY_LIMIT", ""),
         runner=_env("RUNNER", "process"),
     )
 

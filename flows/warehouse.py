@@ -75,10 +75,9 @@ def connect(path: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
         settings = load_settings()
-        config = {
-            "memory_limit": settings.duckdb_memory_limit,
-            "temp_directory": str(settings.state_dir / "duckdb_tmp"),
-        }
+        config = {"temp_directory": str(settings.state_dir / "duckdb_tmp")}
+        if settings.duckdb_memory_limit:
+            config["memory_limit"] = settings.duckdb_memory_limit
         con = duckdb.connect(str(path), read_only=read_only, config=config)
     except duckdb.IOException as err:
         if "lock" in str(err).lower():
