@@ -38,6 +38,9 @@ sample: $(STAMP)
 	rm -rf data/sample
 	$(PY) -m flows.sample_corpus --out data/sample --dumps 400 --interval-minutes 180
 	cp ../shared/seeds/000_46a3b748499c8f06.txt data/sample/
+	# git keeps no mtimes, so the bundle leaves out the files a clone could only date by mtime:
+	# fr/2024-12-15/page-12.txt and ar/2024-12-01/page-1.txt (no stamp, no manifest row, no dated ticker)
+	rm -- data/sample/fr/2024-12-15/page-12.txt data/sample/ar/2024-12-01/page-1.txt
 
 # Schedules need a real Prefect server: start one on 127.0.0.1:4200 (analytics off, state in state/prefect),
 # wait until it is healthy, then serve the ingest / nightly export / retag deployments. Ctrl-C stops both.
