@@ -30,10 +30,16 @@ REPAIRED = {
 }
 
 
+# `make sample` leaves these out of the bundle: no stamp, no manifest row, no dated ticker, so a clone
+# (git keeps no mtimes) could only date them by its own checkout time.
+LEFT_OUT_OF_BUNDLE = {"fr/2024-12-15/page-12.txt", "ar/2024-12-01/page-1.txt"}
+
+
 @pytest.fixture(scope="module")
 def sample_kinds() -> dict[str, str]:
     """Path of every file of data/sample -> the kind the generator made it as (make sample's arguments)."""
-    return {str(SAMPLE_DIR / f.relpath): f.kind for f in generate_corpus(400, interval_minutes=180)}
+    made = generate_corpus(400, interval_minutes=180)
+    return {str(SAMPLE_DIR / f.relpath): f.kind for f in made if f.relpath not in LEFT_OUT_OF_BUNDLE}
 
 
 @pytest.fixture(scope="module")
