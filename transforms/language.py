@@ -52,8 +52,3 @@ def detect_languages(texts: pd.Series) -> pd.Series:
             if confidences[0].value < OTHER_LANGUAGE_MIN_CONFIDENCE:
                 by_script[text] = "fr"
     return texts.map(by_script).astype("str")
-
-
-def detect_language(text: str) -> str:
-    """Return the ISO 639-1 code of one text."""
-    return detect_languages(pd.Series([text])).iloc[0]

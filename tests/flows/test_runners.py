@@ -9,8 +9,7 @@ import pytest
 
 from flows.ingest_dumps import ingest_dumps
 from flows.runners import make_task_runner
-
-SAMPLE = Path(__file__).resolve().parents[2] / "data" / "sample"
+from flows.settings import SAMPLE_DIR
 
 # What a run writes, minus what differs by run (run ids, ingestion clock): table -> columns.
 CONTENT = {
@@ -44,7 +43,7 @@ def default_warehouse(prefect_harness, tmp_path_factory) -> Path:
     target = tmp_path_factory.mktemp("default") / "w.duckdb"
     runner, local = make_task_runner("process", 2)
     ingest_dumps.with_options(task_runner=runner)(
-        paths=[str(SAMPLE)], warehouse=str(target), local_processes=local
+        paths=[str(SAMPLE_DIR)], warehouse=str(target), local_processes=local
     )
     return target
 
@@ -56,11 +55,11 @@ def test_dask_local_cluster_builds_the_same_warehouse(default_warehouse, tmp_pat
         runner, local = make_task_runner("dask", 2, cluster.scheduler_address)
         assert local == 0  # parse tasks run on the Dask workers themselves
         summary = ingest_dumps.with_options(task_runner=runner)(
-            paths=[str(SAMPLE)], warehouse=str(target), local_processes=local, batch_size=100
+            paths=[str(SAMPLE_DIR)], warehouse=str(target), local_processes=local, batch_size=100
         )
         # the parse tasks really went through the cluster's scheduler
         assert cluster.scheduler.transition_counter > 0
-    assert summary["files_new"] == sum(1 for p in SAMPLE.rglob("*.txt"))
+    assert summary["files_new"] == sum(1 for p in SAMPLE_DIR.rglob("*.txt"))
     assert _content(target) == _content(default_warehouse)
 
 
@@ -68,7 +67,7 @@ def test_thread_runner_builds_the_same_warehouse(default_warehouse, tmp_path):
     target = tmp_path / "thread.duckdb"
     runner, local = make_task_runner("thread", 2)
     ingest_dumps.with_options(task_runner=runner)(
-        paths=[str(SAMPLE)], warehouse=str(target), local_processes=local
+        paths=[str(SAMPLE_DIR)], warehouse=str(target), local_processes=local
     )
     assert _content(target) == _content(default_warehouse)
 

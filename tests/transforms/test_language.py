@@ -5,7 +5,7 @@ import csv
 import pandas as pd
 import pytest
 
-from transforms.language import detect_language, detect_languages
+from transforms.language import detect_languages
 from transforms.parse import parse_dump
 
 # The seed's one English headline; every other entry of its ticker is French.
@@ -35,7 +35,7 @@ def test_seed_ticker_is_french_but_its_english_headline(seed_bytes):
     ],
 )
 def test_one_text(text, language):
-    assert detect_language(text) == language
+    assert detect_languages(pd.Series([text])).iloc[0] == language
 
 
 def test_missing_text_stays_missing_and_index_is_kept():
