@@ -52,15 +52,15 @@ def parse_file(path: Path) -> dict:
     tables = build_tables([(source, content, parsed)], outlets, "parse", datetime.now(UTC))
     stated = ticker_stated_date(parsed.ticker) if parsed.ticker else None
     article = None
-    if len(tables["articles"]):
-        row = tables["articles"].iloc[0]
+    if tables["articles"].num_rows:
+        row = tables["articles"].to_pylist()[0]
         published = row["published_date"]
         article = {
             "title": row["title"],
             "source_raw": row["source_raw"],
             "source": row["source"],
             "source_known": bool(row["source_known"]),
-            "published_date": None if pd.isna(published) else str(published),
+            "published_date": None if published is None else str(published),
             "date_suspect": bool(row["date_suspect"]),
             "date_method": row["date_method"],
             "language": row["language"],
@@ -98,12 +98,13 @@ def cmd_parse(args: argparse.Namespace) -> int:
 
 def cmd_ingest(args: argparse.Namespace) -> int:
     """Run the ingest_dumps flow on the given paths and print its summary."""
+    from flows import storage
     from flows.discovery import find_new_files
 
     settings = load_settings()
     target = args.warehouse or str(settings.warehouse)
-    paths = args.paths or [str(settings.landing)]
-    missing = [p for p in paths if not Path(p).exists()]
+    paths = args.paths or [settings.landing]
+    missing = [p for p in paths if not storage.exists(p)]
     if missing:
         print(f"tickerhouse ingest: no such file or folder: {', '.join(missing)}", file=sys.stderr)
         return 2
@@ -278,11 +279,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
     """Serve the scheduled deployments, against a server started here or the one at PREFECT_API_URL."""
     import os
 
+    from flows import storage
     from flows.serve import build_deployments, local_server, serve_deployments
 
     settings = load_settings()
+    landing = args.landing or settings.landing
     deployments = build_deployments(
-        landing=str(Path(args.landing or settings.landing).resolve()),
+        landing=landing if storage.is_url(landing) else str(Path(landing).resolve()),
         warehouse=str(Path(args.warehouse or settings.warehouse).resolve()),
         export_dir=str(Path(args.export_dir or settings.export_dir).resolve()),
         ingest_interval_s=args.ingest_interval,
@@ -377,7 +380,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("ingest", help="ingest new dumps into the warehouse")
-    p.add_argument("paths", nargs="*", help="files or folders (default: data/raw)")
+    p.add_argument("paths", nargs="*", help="files, folders or fsspec URLs (default: data/raw)")
     p.add_argument("--warehouse", help="DuckDB file (default: $TICKERHOUSE_WAREHOUSE)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument(
@@ -417,7 +420,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("serve", help="serve the scheduled deployments (ingest, export, retag)")
     p.add_argument("--start-server", action="store_true", help="start a local Prefect server first")
     p.add_argument("--port", type=int, default=4200, help="port of the started server (default 4200)")
-    p.add_argument("--landing", help="folder the ingest deployment scans (default: $TICKERHOUSE_LANDING)")
+    p.add_argument("--landing", help="folder or URL to scan (default: $TICKERHOUSE_LANDING)")
     p.add_argument("--warehouse")
     p.add_argument("--export-dir", help="folder of the nightly export (default: $TICKERHOUSE_EXPORT_DIR)")
     p.add_argument(

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import csv
 import os
-from collections.abc import Iterator
+import posixpath
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from flows import storage
 from transforms.tz import CASABLANCA
 
 MANIFEST_NAME = "manifest.csv"
@@ -24,26 +26,41 @@ class FileRef:
     manifest_captured_at: datetime | None
 
 
-def read_manifest(manifest: Path) -> dict[str, datetime]:
-    """Return resolved file path -> UTC capture time from a manifest.csv (file,captured_at)."""
-    folder = manifest.parent.resolve()
+def _manifest_rows(handle: Iterable[str]) -> Iterator[tuple[str, datetime]]:
+    """Yield (file as written, UTC capture time) of each manifest row with a valid time."""
+    for row in csv.DictReader(handle):
+        try:
+            ts = datetime.fromisoformat((row.get("captured_at") or "").strip())
+        except ValueError:
+            continue
+        if ts.tzinfo is None:
+            ts = ts.replace(tzinfo=CASABLANCA)
+        yield row.get("file") or "", ts.astimezone(UTC)
+
+
+def read_manifest(manifest: Path | str) -> dict[str, datetime]:
+    """Return resolved file path (a full URL at a URL) -> UTC capture time from a manifest.csv."""
     out: dict[str, datetime] = {}
+    if storage.is_url(manifest):
+        fs, path = storage.url_filesystem(manifest)
+        folder = posixpath.dirname(path)
+        with fs.open(path, "rt", newline="", encoding="utf-8-sig") as handle:
+            for name, ts in _manifest_rows(handle):
+                target = posixpath.normpath(posixpath.join(folder, name))
+                if target.startswith(folder.rstrip("/") + "/"):  # its own folder tree only, as below
+                    out[fs.unstrip_protocol(target)] = ts
+        return out
+    folder = Path(manifest).parent.resolve()
     with open(manifest, newline="", encoding="utf-8-sig") as handle:
-        for row in csv.DictReader(handle):
-            target = (folder / (row.get("file") or "")).resolve()
-            if not target.is_relative_to(folder):
-                continue  # a manifest may only speak of files in its own folder tree
-            try:
-                ts = datetime.fromisoformat((row.get("captured_at") or "").strip())
-            except ValueError:
-                continue
-            if ts.tzinfo is None:
-                ts = ts.replace(tzinfo=CASABLANCA)
-            out[str(target)] = ts.astimezone(UTC)
+        for name, ts in _manifest_rows(handle):
+            target = (folder / name).resolve()
+            if target.is_relative_to(folder):  # a manifest may only speak of files in its own folder tree
+                out[str(target)] = ts
     return out
 
 
-def _walk(root: Path) -> Iterator[os.DirEntry]:
+def _walk(root: Path, manifests: list[str]) -> Iterator[os.DirEntry]:
+    """Yield the files under root (dot-names skipped); append the manifests met to `manifests`."""
     stack = [root]
     while stack:
         with os.scandir(stack.pop()) as entries:
@@ -52,9 +69,11 @@ def _walk(root: Path) -> Iterator[os.DirEntry]:
                     continue
                 if entry.is_dir(follow_symlinks=False):
                     stack.append(Path(entry.path))
+                elif entry.name == MANIFEST_NAME:
+                    manifests.append(entry.path)
                 # Symlinks too, dangling or not: one that cannot be read is rejected, never skipped unseen.
                 # is_symlink first: is_file() raises (ELOOP) on a link to itself.
-                elif entry.name != MANIFEST_NAME and (entry.is_symlink() or entry.is_file()):
+                elif entry.is_symlink() or entry.is_file():
                     yield entry
 
 
@@ -66,28 +85,79 @@ def _stat(entry: os.DirEntry) -> os.stat_result:
         return entry.stat(follow_symlinks=False)
 
 
+def _find_new_at_url(url: str, seen: set[tuple[str, int, int]]) -> tuple[list[FileRef], int]:
+    """find_new_files for one fsspec URL: each path a full URL, size and mtime from the file system's info."""
+    fs, root = storage.url_filesystem(url)
+    manifests: dict[str, datetime] = {}
+    if fs.isdir(root):
+        listing = {}
+        for path, info in fs.find(root, detail=True).items():
+            parts = posixpath.relpath(path, root).split("/")
+            if any(part.startswith(".") for part in parts):
+                continue  # as the local walk: dot-names are skipped, folders and files alike
+            if parts[-1] == MANIFEST_NAME:
+                manifests.update(read_manifest(fs.unstrip_protocol(path)))
+            else:
+                listing[path] = info
+    else:
+        listing = {root: fs.info(root)}
+        beside = posixpath.join(posixpath.dirname(root), MANIFEST_NAME)
+        if fs.exists(beside):
+            manifests.update(read_manifest(fs.unstrip_protocol(beside)))
+    found = []
+    for path, info in listing.items():
+        full = fs.unstrip_protocol(path)  # protocol included: unambiguous, and a worker process reopens it
+        size = info.get("size") or 0  # None where the store does not know it (http without a length)
+        mtime = storage.mtime_ns(info)
+        if (full, size, mtime) not in seen:
+            found.append(FileRef(full, size, mtime, manifests.get(full)))
+    return found, len(listing)
+
+
+class _RealPaths:
+    """Resolved paths (the keys manifests use), each folder resolved once rather than each file."""
+
+    def __init__(self) -> None:
+        self._folders: dict[str, str] = {}
+
+    def of(self, path: str, is_link: bool) -> str:
+        if is_link:  # a link resolves to its target, wherever that is
+            return os.path.realpath(path)
+        folder, name = os.path.split(path)
+        if folder not in self._folders:
+            self._folders[folder] = os.path.realpath(folder)
+        return os.path.join(self._folders[folder], name)
+
+
 def find_new_files(paths: list[str], seen: set[tuple[str, int, int]]) -> tuple[list[FileRef], int]:
     """Return the files not yet ingested (by path, size, mtime) and how many files were seen in all."""
     found: list[FileRef] = []
     n_seen = 0
     for raw in paths:
+        if storage.is_url(raw):
+            refs, n_url = _find_new_at_url(raw, seen)
+            found.extend(refs)
+            n_seen += n_url
+            continue
         root = Path(raw)
-        entries: list[tuple[str, os.stat_result]] = []
-        manifests: dict[str, datetime] = {}
+        entries: list[tuple[str, os.stat_result, bool]] = []
+        manifest_files: list[str] = []
         if root.is_dir():
-            for entry in _walk(root):
-                entries.append((entry.path, _stat(entry)))
-            for manifest in root.rglob(MANIFEST_NAME):
-                manifests.update(read_manifest(manifest))
+            for entry in _walk(root, manifest_files):
+                entries.append((entry.path, _stat(entry), entry.is_symlink()))
         else:
-            entries.append((str(root), root.stat()))
+            entries.append((str(root), root.stat(), root.is_symlink()))
             if (root.parent / MANIFEST_NAME).exists():
-                manifests.update(read_manifest(root.parent / MANIFEST_NAME))
-        for path, stat in entries:
+                manifest_files.append(str(root.parent / MANIFEST_NAME))
+        manifests: dict[str, datetime] = {}
+        for manifest in manifest_files:
+            manifests.update(read_manifest(manifest))
+        real = _RealPaths()
+        for path, stat, is_link in entries:
             n_seen += 1
             if (path, stat.st_size, stat.st_mtime_ns) in seen:
                 continue
-            stamp = manifests.get(str(Path(path).resolve())) if manifests else None
+            stamp = manifests.get(real.of(path, is_link)) if manifests else None
             found.append(FileRef(path, stat.st_size, stat.st_mtime_ns, stamp))
     found.sort(key=lambda f: f.path)
     return found, n_seen

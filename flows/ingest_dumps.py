@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
@@ -13,11 +12,12 @@ from prefect.cache_policies import NO_CACHE
 from prefect.futures import as_completed
 from tqdm import tqdm
 
+from flows import storage
 from flows import warehouse as wh
 from flows.discovery import FileRef, find_new_files
 from flows.locks import run_lock
 from flows.settings import OUTLETS_CSV, Settings, load_settings
-from flows.staging import local_pool, read_and_stage, split_batches
+from flows.staging import local_pool, read_and_stage, split_batches, stop_local_pools
 
 
 @task(retries=3, retry_delay_seconds=[2, 5, 15], cache_policy=NO_CACHE)
@@ -52,11 +52,7 @@ def load_warehouse(warehouse: str, batch_dirs: list[str], summary: dict) -> dict
     con = wh.connect(Path(warehouse))
     try:
         # A run with nothing new still reports every table, at 0 rows added.
-        rows = (
-            wh.load_staged(con, [Path(d) for d in batch_dirs])
-            if batch_dirs
-            else dict.fromkeys(wh.LOAD_ORDER, 0)
-        )
+        rows = wh.load_staged(con, batch_dirs) if batch_dirs else dict.fromkeys(wh.LOAD_ORDER, 0)
         outcome = wh.run_outcome(con, summary["run_id"])
         done = {
             **summary,
@@ -88,16 +84,15 @@ def ingest_dumps(
     settings: Settings = load_settings()
     if local_processes is None:
         local_processes = settings.workers if settings.runner == "process" else 0
-    paths = paths or [str(settings.landing)]
+    paths = paths or [settings.landing]
     target = warehouse or str(settings.warehouse)
     run_id = f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}"
     started = datetime.now(UTC)
     logger = get_run_logger()
     wait_s = settings.lock_timeout_s if lock_timeout_s is None else lock_timeout_s
     with run_lock(settings.state_dir, wait_s):
-        staging = settings.staging_dir
-        if staging.exists():
-            shutil.rmtree(staging)  # leftovers of a crashed run: never loaded, their files re-read now
+        staging = settings.staging
+        storage.remove_tree(staging)  # leftovers of a crashed run: never loaded, their files re-read now
         # Extract: what is new since the last run
         con = wh.connect(Path(target))
         seen = wh.seen_files(con)
@@ -105,7 +100,7 @@ def ingest_dumps(
         files, n_seen = discover_files(paths, seen)
         # Transform: parse and normalize in batches across worker processes, staged as Parquet
         batches = split_batches(files, batch_size or settings.batch_size, settings.workers)
-        dirs = [str(staging / run_id / f"{i:05d}") for i in range(len(batches))]
+        dirs = [storage.join(staging, run_id, f"{i:05d}") for i in range(len(batches))]
         futures = [
             parse_batch.submit(b, d, run_id, settings.max_dump_bytes, str(OUTLETS_CSV), local_processes)
             for b, d in zip(batches, dirs, strict=True)
@@ -113,6 +108,7 @@ def ingest_dumps(
         with tqdm(total=len(files), unit="dump", disable=not progress, desc="ingest") as bar:
             for future in as_completed(futures):
                 bar.update(future.result()["files"])
+        stop_local_pools()
         # Load: one transaction from this single writer, then the checks
         start = {
             "run_id": run_id,
@@ -121,7 +117,7 @@ def ingest_dumps(
             "files_new": len(files),
         }
         summary = load_warehouse(target, dirs, start)
-        shutil.rmtree(staging / run_id, ignore_errors=True)
+        storage.remove_tree(storage.join(staging, run_id), ignore_errors=True)
     publish_summary(summary)
     logger.info("ingest %s: %s", run_id, {k: summary[k] for k in ("files_seen", "files_new")})
     return summary

@@ -16,7 +16,7 @@ from flows import warehouse as wh
 from flows.locks import run_lock
 from flows.settings import OUTLETS_CSV, load_settings
 from flows.staging import stage_batch
-from transforms.tables import SourceFile
+from transforms.tables import SourceFile, stored_bytes
 
 # Observations, not derivations: which file versions were seen is never re-derived from bytes.
 KEPT_TABLES = ("dump_files",)
@@ -41,12 +41,12 @@ def stage_stored_dumps(
                     # a manifest may be gone since: the capture time it gave is kept as it was stored
                     captured_at if method == "manifest" else None,
                 ),
-                bytes(content),
+                stored_bytes(bytes(content), codec, size),
             )
-            for dump_id, path, size, mtime_ns, captured_at, method, content in rows
+            for dump_id, path, size, mtime_ns, captured_at, method, content, codec in rows
         ]
         target = staging / f"{len(dirs):05d}"
-        stage_batch(contents, [], target, run_id, started, outlets)
+        stage_batch(contents, target, run_id, started, outlets)
         # Rebuild reads no file: the file versions already recorded stay as they are.
         (target / "files.parquet").unlink()
         dirs.append(target)

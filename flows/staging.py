@@ -4,20 +4,21 @@ from __future__ import annotations
 
 import hashlib
 import multiprocessing
+from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, datetime
-from functools import cache
 from pathlib import Path
 
 import pandas as pd
 import pyarrow.parquet as pq
 
+from flows import storage
 from flows.discovery import FileRef
 from flows.faults import crash_point
 from flows.settings import read_taxonomy
 from transforms.outlets import outlets_table
 from transforms.parse import parse_dump
-from transforms.tables import SourceFile, build_tables, file_row, reject_row, to_arrow
+from transforms.tables import SourceFile, build_tables, to_arrow
 
 
 def split_batches(files: list[FileRef], batch_size: int, workers: int) -> list[list[FileRef]]:
@@ -28,17 +29,28 @@ def split_batches(files: list[FileRef], batch_size: int, workers: int) -> list[l
     return [files[i : i + per] for i in range(0, len(files), per)]
 
 
-@cache
+_POOLS: dict[int, ProcessPoolExecutor] = {}
+
+
 def local_pool(workers: int) -> ProcessPoolExecutor:
-    """One pool of worker processes per process, kept warm across runs (a served deployment reuses it).
+    """The pool of `workers` worker processes of this process, started on first use.
 
     forkserver with the parse code preloaded: workers start in well under a second and do not inherit
     Prefect's threads. Prefect's own ProcessPoolTaskRunner starts a Prefect client (and here its own
     ephemeral API server) in every worker process, which costs tens of seconds per run.
     """
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["flows.staging"])
-    return ProcessPoolExecutor(max_workers=workers, mp_context=context)
+    if workers not in _POOLS:
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(["flows.staging"])
+        _POOLS[workers] = ProcessPoolExecutor(max_workers=workers, mp_context=context)
+    return _POOLS[workers]
+
+
+def stop_local_pools() -> None:
+    """Stop the worker processes (~0.3 GB each) so their memory is free before the load."""
+    while _POOLS:
+        _, pool = _POOLS.popitem()
+        pool.shutdown()
 
 
 def read_and_stage(
@@ -50,7 +62,7 @@ def read_and_stage(
     parsed, unreadable = [], []
     for ref in files:
         try:
-            with open(ref.path, "rb") as handle:
+            with storage.open_binary(ref.path) as handle:
                 content = handle.read(max_bytes + 1)
         except OSError as err:
             unreadable.append((ref, f"unreadable: {type(err).__name__}: {err.strerror or err}"))
@@ -66,17 +78,17 @@ def read_and_stage(
         (SourceFile(r.path, r.size_bytes, r.mtime_ns, "", r.manifest_captured_at), reason)
         for r, reason in unreadable
     ]
-    rejected = stage_batch(parsed, sources, Path(out_dir), run_id, started, outlets)
+    rejected = stage_batch(parsed, out_dir, run_id, started, outlets, sources)
     return {"files": len(files), "rejected": rejected}
 
 
 def stage_batch(
     contents: list[tuple[SourceFile, bytes]],
-    unreadable: list[tuple[SourceFile, str]],
-    target: Path,
+    target: str | Path,
     run_id: str,
     started: datetime,
     outlets: pd.DataFrame,
+    unreadable: Sequence[tuple[SourceFile, str]] = (),
 ) -> int:
     """Parse dumps' bytes, normalize, stage one Parquet file per table in target; return rejects staged.
 
@@ -84,16 +96,12 @@ def stage_batch(
     """
     parsed = [(source, content, parse_dump(content)) for source, content in contents]
     crash_point("parse")
-    tables = build_tables(parsed, outlets, run_id, started, read_taxonomy())
-    if unreadable:
-        rejects = [reject_row(src, reason, started, run_id) for src, reason in unreadable]
-        files_rows = [file_row(src, started, run_id) for src, _ in unreadable]
-        tables["rejects"] = pd.concat([tables["rejects"], pd.DataFrame(rejects)], ignore_index=True)
-        tables["files"] = pd.concat([tables["files"], pd.DataFrame(files_rows)], ignore_index=True)
-    tables["outlets"] = outlets_table(outlets)
-    target.mkdir(parents=True, exist_ok=True)
-    for name, df in tables.items():
+    tables = build_tables(parsed, outlets, run_id, started, read_taxonomy(), unreadable)
+    tables["outlets"] = to_arrow("outlets", outlets_table(outlets))
+    storage.make_dirs(target)
+    fs = storage.filesystem(target)  # None for a local folder: pyarrow writes it natively
+    for name, table in tables.items():
         # Staging lives for one run and is read once: no compression to spend CPU on.
-        pq.write_table(to_arrow(name, df), target / f"{name}.parquet", compression="none")
+        pq.write_table(table, storage.join(target, f"{name}.parquet"), compression="none", filesystem=fs)
         crash_point("stage")  # after the first table: a batch half staged
-    return len(tables["rejects"])
+    return tables["rejects"].num_rows

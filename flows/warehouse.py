@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 import duckdb
 
+from flows import storage
 from flows.faults import crash_point
 from flows.settings import SQL_DIR, load_settings
 
@@ -17,15 +18,15 @@ if TYPE_CHECKING:
     import pandas as pd
 
 # The version a warehouse made by this code records; sql/migrations/NNN_*.sql brings version NNN-1 to NNN.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 # Load order: parents before children, headlines after the items they are computed from.
 LOAD_ORDER = (
     "raw_dumps",
     "dump_files",
     "rejects",
+    "ticker_items",  # before its snapshots: items are added only for snapshots not stored yet
     "ticker_snapshots",
-    "ticker_items",
     "headline_days",
     "headlines",
     "headline_topics",
@@ -154,17 +155,18 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
     con.execute("commit")
 
 
-def insert_staged(con: duckdb.DuckDBPyConnection, batch_dirs: list[Path]) -> None:
+def insert_staged(con: duckdb.DuckDBPyConnection, batch_dirs: list[str] | list[Path]) -> None:
     """Insert every staged batch, table by table in LOAD_ORDER, inside the caller's transaction."""
+    storage.register_filesystems(con, batch_dirs)  # staging at a URL: DuckDB reads it through fsspec
     for table in LOAD_ORDER:
-        files = [str(d / f"{STAGED_FILE[table]}.parquet") for d in batch_dirs]
-        files = [f for f in files if Path(f).exists()]
+        files = [storage.join(d, f"{STAGED_FILE[table]}.parquet") for d in batch_dirs]
+        files = [f for f in files if storage.exists(f)]
         if files:
             con.execute(sql_text(f"load/{table}"), {"files": files})
             crash_point("load")  # after the first table: a transaction half done
 
 
-def load_staged(con: duckdb.DuckDBPyConnection, batch_dirs: list[Path]) -> dict[str, int]:
+def load_staged(con: duckdb.DuckDBPyConnection, batch_dirs: list[str] | list[Path]) -> dict[str, int]:
     """Load every staged batch in one transaction; return rows added per table."""
     before = table_counts(con)
     with transaction(con):

@@ -21,6 +21,9 @@ _MOJIBAKE_HINT = re.compile(
     "[\u00c2\u00c3\u00c5\u00ce\u00cf\u00d8\u00d9\u00da\u00db\u00e2][\u0080-\u00bf\u0152-\u2122]"
 )
 _CONTROL = re.compile(r"[\x01-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# The same characters as bytes: what UTF-8 and cp1252 decode them from. Deleting every other byte value
+# (bytes.translate, ~6x faster than the regex) tells whether a file can hold any control character.
+_NOT_CONTROL_BYTES = bytes(b for b in range(256) if not _CONTROL.match(chr(b)))
 _HTML_START = re.compile(r"\A\s*(<!doctype html|<html|<head|<body|<marquee)", re.IGNORECASE)
 _HTML_BLOCKS = frozenset(
     "address article aside blockquote dd div dl dt figcaption figure footer h1 h2 h3 h4 h5 h6 "
@@ -79,22 +82,22 @@ def decode_bytes(data: bytes) -> Decoded:
         repairs.append("utf8_bom_stripped")
     elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         text = data.decode("utf-16", errors="replace")
-        return _finish(text, "utf-16", [*repairs, "utf16_decoded"])
+        return _finish(text, "utf-16", [*repairs, "utf16_decoded"], may_hold_control=True)
     try:
         text, encoding = data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
         text, encoding, more = _decode_lines_mixed(data)
         repairs.extend(more)
-    return _finish(text, encoding, repairs)
+    return _finish(text, encoding, repairs, may_hold_control=bool(data.translate(None, _NOT_CONTROL_BYTES)))
 
 
-def _finish(text: str, encoding: str, repairs: list[str]) -> Decoded:
+def _finish(text: str, encoding: str, repairs: list[str], may_hold_control: bool) -> Decoded:
     # NUL runs are what a crash mid-write leaves (a zero-filled tail): drop them, keep the text.
     n_nul = text.count("\x00")
     if n_nul:
         text = text.replace("\x00", "")
         repairs.append(f"nul_bytes_removed_{n_nul}")
-    if text:
+    if text and may_hold_control:
         n_control = len(_CONTROL.findall(text))
         if n_control / len(text) > BINARY_CONTROL_SHARE:
             raise BinaryContentError(

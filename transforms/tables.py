@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 
@@ -33,6 +35,20 @@ class SourceFile:
     mtime_ns: int
     dump_id: str
     manifest_captured_at: datetime | None = None
+
+
+# raw_dumps.content is stored as one zstd frame per dump: ~3x smaller (~2.5 KB for a 7 KB dump), which
+# keeps it inline in DuckDB's blocks (a 7 KB blob goes to overflow blocks, and committing 100k of them
+# took 20 s of a 30 s load in bench/ingest.py).
+CONTENT_CODEC = "zstd"
+_ZSTD = pa.Codec(CONTENT_CODEC)
+
+
+def stored_bytes(content: bytes, codec: str | None, size_bytes: int) -> bytes:
+    """Return a dump's bytes as read, from raw_dumps.content and content_codec (null: stored as read)."""
+    if codec is None:
+        return content
+    return pa.Codec(codec).decompress(content, decompressed_size=size_bytes, asbytes=True)
 
 
 def headline_key(text: str) -> str:
@@ -65,14 +81,20 @@ def build_tables(
     run_id: str,
     ingested_at: datetime,
     taxonomy: Taxonomy | None = None,
-) -> dict[str, pd.DataFrame]:
-    """Return one DataFrame per staged table for a batch of parsed dumps (one row per file, dump, item...).
+    unreadable: Sequence[tuple[SourceFile, str]] = (),
+) -> dict[str, pa.Table]:
+    """Return one Arrow table per staged table for a batch of parsed dumps (one row per file, dump, item...).
 
-    With a taxonomy, the batch's distinct headlines and articles are tagged and tokenized too.
+    `unreadable` files (no bytes) get a file and a reject row. With a taxonomy, the batch's distinct
+    headlines and articles are tagged and tokenized too.
     """
-    files, dumps, snapshots, items, articles, rejects = [], [], [], [], [], []
+    files, dumps, snapshots, tickers, articles, rejects = [], [], [], [], [], []
+    done: set[str] = set()
     for source, content, parsed in batch:
-        files.append(file_row(source, ingested_at, run_id))
+        files.append(_file_row(source, ingested_at, run_id))
+        if source.dump_id in done:
+            continue  # the same bytes under another file name: one dump, two file versions
+        done.add(source.dump_id)
         stated = ticker_stated_date(parsed.ticker) if parsed.ticker else None
         captured_at, method = resolve_capture_time(source, stated)
         article = parsed.article
@@ -100,8 +122,9 @@ def build_tables(
             {
                 "dump_id": source.dump_id,
                 "first_path": source.path,
-                "size_bytes": source.size_bytes,
-                "content": content,
+                "size_bytes": len(content),  # of the bytes read (the file may have changed since its stat)
+                "content": _ZSTD.compress(content, asbytes=True),
+                "content_codec": CONTENT_CODEC,
                 "encoding": parsed.encoding or None,
                 "repairs": list(parsed.repairs),
                 "line_labels": list(parsed.labels),
@@ -114,7 +137,7 @@ def build_tables(
             }
         )
         if not parsed.usable:
-            rejects.append(reject_row(source, parsed.reject_reason or "", ingested_at, run_id))
+            rejects.append(_reject_row(source, parsed.reject_reason or "", ingested_at, run_id))
             continue
         if parsed.ticker:
             snapshots.append(
@@ -126,25 +149,30 @@ def build_tables(
                     "stated_date": stated,
                 }
             )
-            items.append((source.dump_id, parsed.ticker))
-    items_df = _items_frame(items)
+            tickers.append(parsed.ticker)
+    for source, reason in unreadable:
+        files.append(_file_row(source, ingested_at, run_id))
+        rejects.append(_reject_row(source, reason, ingested_at, run_id))
+    items, headlines, editions = _items_table([s["snapshot_id"] for s in snapshots], tickers)
+    for snapshot, edition in zip(snapshots, editions, strict=True):
+        snapshot["edition"] = edition
     articles_df = _articles_frame(articles, outlets)
     tables = {
-        "files": pd.DataFrame(files, columns=_FILE_COLUMNS),
-        "dumps": pd.DataFrame(dumps, columns=_DUMP_COLUMNS),
-        "snapshots": _snapshots_frame(snapshots, items_df),
-        "items": items_df,
-        "articles": articles_df,
-        "rejects": pd.DataFrame(rejects, columns=_REJECT_COLUMNS),
+        "files": _rows("files", files),
+        "dumps": _rows("dumps", dumps),
+        "snapshots": _rows("snapshots", snapshots),
+        "items": items,
+        "articles": to_arrow("articles", articles_df),
+        "rejects": _rows("rejects", rejects),
     }
     if taxonomy is not None:
-        tables["headline_topics"] = headline_topics(items_df, taxonomy)
-        tables["article_topics"] = article_topics(articles_df, taxonomy)
-        tables["headline_tokens"] = headline_tokens(items_df)
+        tables["headline_topics"] = to_arrow("headline_topics", headline_topics(headlines, taxonomy))
+        tables["article_topics"] = to_arrow("article_topics", article_topics(articles_df, taxonomy))
+        tables["headline_tokens"] = to_arrow("headline_tokens", headline_tokens(headlines))
     return tables
 
 
-def file_row(source: SourceFile, seen_at: datetime, run_id: str) -> dict:
+def _file_row(source: SourceFile, seen_at: datetime, run_id: str) -> dict:
     """Return the dump_files row for a file version (dump_id null when it could not be read)."""
     return {
         "path": source.path,
@@ -156,7 +184,7 @@ def file_row(source: SourceFile, seen_at: datetime, run_id: str) -> dict:
     }
 
 
-def reject_row(source: SourceFile, reason: str, rejected_at: datetime, run_id: str) -> dict:
+def _reject_row(source: SourceFile, reason: str, rejected_at: datetime, run_id: str) -> dict:
     """Return the rejects row for a file: keyed by content hash, or by path+stat when unreadable.
 
     `reason` is written "category: detail"; the category alone goes in `reason` so rejects group well.
@@ -176,6 +204,7 @@ def reject_row(source: SourceFile, reason: str, rejected_at: datetime, run_id: s
 
 _TS = pa.timestamp("us", tz="UTC")
 _TEXT_LIST = pa.list_(pa.string())
+_DICT = pa.dictionary(pa.int32(), pa.string())
 # Column types of every staged table, so all batches' Parquet files agree whatever their content.
 STAGED_SCHEMAS: dict[str, pa.Schema] = {
     "files": pa.schema(
@@ -184,8 +213,9 @@ STAGED_SCHEMAS: dict[str, pa.Schema] = {
     ),
     "dumps": pa.schema(
         [("dump_id", pa.string()), ("first_path", pa.string()), ("size_bytes", pa.int64()),
-         ("content", pa.binary()), ("encoding", pa.string()), ("repairs", _TEXT_LIST),
-         ("line_labels", _TEXT_LIST), ("captured_at", _TS), ("capture_method", pa.string()),
+         ("content", pa.binary()), ("content_codec", pa.string()), ("encoding", pa.string()),
+         ("repairs", _TEXT_LIST), ("line_labels", _TEXT_LIST), ("captured_at", _TS),
+         ("capture_method", pa.string()),
          ("status", pa.string()), ("article_id", pa.string()), ("ingested_at", _TS),
          ("run_id", pa.string())]
     ),
@@ -193,9 +223,10 @@ STAGED_SCHEMAS: dict[str, pa.Schema] = {
         [("snapshot_id", pa.string()), ("captured_at", _TS), ("capture_method", pa.string()),
          ("n_items", pa.int32()), ("stated_date", pa.date32()), ("edition", pa.string())]
     ),
+    # Dictionary-encoded: ~50 items a snapshot, most of them the headlines of the snapshot before.
     "items": pa.schema(
-        [("snapshot_id", pa.string()), ("position", pa.int32()), ("headline", pa.string()),
-         ("headline_id", pa.string()), ("language", pa.string())]
+        [("snapshot_id", _DICT), ("position", pa.int32()), ("headline", _DICT),
+         ("headline_id", _DICT), ("language", _DICT)]
     ),
     "articles": pa.schema(
         [("article_id", pa.string()), ("title", pa.string()), ("source_raw", pa.string()),
@@ -234,51 +265,75 @@ def to_arrow(name: str, df: pd.DataFrame) -> pa.Table:
     return pa.Table.from_pandas(df[schema.names], schema=schema, preserve_index=False)
 
 
-_FILE_COLUMNS = ["path", "size_bytes", "mtime_ns", "dump_id", "seen_at", "run_id"]
-_DUMP_COLUMNS = [
-    "dump_id", "first_path", "size_bytes", "content", "encoding", "repairs", "line_labels",
-    "captured_at", "capture_method", "status", "article_id", "ingested_at", "run_id",
-]  # fmt: skip
-_REJECT_COLUMNS = ["reject_key", "dump_id", "path", "reason", "detail", "rejected_at", "run_id"]
+def _rows(name: str, rows: list[dict]) -> pa.Table:
+    return pa.Table.from_pylist(rows, schema=STAGED_SCHEMAS[name])
 
 
-def _items_frame(tickers: list[tuple[str, tuple[str, ...]]]) -> pd.DataFrame:
-    """One row per headline per ticker snapshot, with the headline's id and language."""
-    df = pd.DataFrame(
-        {
-            "snapshot_id": [sid for sid, ticker in tickers for _ in ticker],
-            "position": [pos for _, ticker in tickers for pos in range(1, len(ticker) + 1)],
-            "headline": [text for _, ticker in tickers for text in ticker],
-        }
-    )
-    distinct = pd.Series(df["headline"].unique(), dtype="str")
-    keys = distinct.map(headline_key)
-    ids = dict(zip(distinct, keys.map(stable_id), strict=True))
-    langs = dict(zip(distinct, detect_languages(distinct), strict=True))
-    return df.assign(
-        headline_id=df["headline"].map(ids).astype("str"),
-        language=df["headline"].map(langs).astype("str"),
-        position=df["position"].astype("int32"),
-    )
+# Per worker process: what each distinct headline text maps to (pure functions of the text), so a
+# headline that stays on the ticker for hours is looked at once, not once per snapshot or per batch.
+_HEADLINE_FACTS: dict[str, tuple[str, str]] = {}
+_HEADLINE_FACTS_MAX = 200_000
 
 
-def _snapshots_frame(snapshots: list[dict], items: pd.DataFrame) -> pd.DataFrame:
-    """One row per dump with a ticker; edition is the language most of its headlines are in."""
-    df = pd.DataFrame(
-        snapshots,
-        columns=["snapshot_id", "captured_at", "capture_method", "n_items", "stated_date"],
+def _headline_facts(texts: list[str]) -> list[tuple[str, str]]:
+    """Return (headline_id, language) per text, from the process's memo or computed once for new texts."""
+    if len(_HEADLINE_FACTS) > _HEADLINE_FACTS_MAX:
+        _HEADLINE_FACTS.clear()
+    new = [t for t in texts if t not in _HEADLINE_FACTS]
+    if new:
+        languages = detect_languages(pd.Series(new, dtype="str"))
+        for text, language in zip(new, languages, strict=True):
+            _HEADLINE_FACTS[text] = (stable_id(headline_key(text)), language)
+    return [_HEADLINE_FACTS[t] for t in texts]
+
+
+def _items_table(
+    snapshot_ids: list[str], tickers: list[tuple[str, ...]]
+) -> tuple[pa.Table, pd.DataFrame, list[str]]:
+    """Return the items (one row per headline per snapshot), the batch's distinct headlines, and per
+    snapshot its edition: the language most of its headlines are in (ties: the first alphabetically).
+
+    Columns are dictionary-encoded over the distinct texts: a ticker repeats most headlines of the
+    snapshot before it, so each text, id and language is stored and converted once per batch.
+    """
+    index: dict[str, int] = {}
+    codes = np.fromiter(
+        (index.setdefault(text, len(index)) for ticker in tickers for text in ticker), dtype=np.int32
     )
-    if df.empty:
-        return df.assign(edition=pd.Series(dtype="str"))
-    counts = items.groupby(["snapshot_id", "language"]).size().rename("n").reset_index()
-    top = counts.sort_values(["snapshot_id", "n"], ascending=[True, False]).drop_duplicates("snapshot_id")
-    edition = top.set_index("snapshot_id")["language"]
-    return df.assign(
-        edition=df["snapshot_id"].map(edition).astype("str"),
-        n_items=df["n_items"].astype("int32"),
-        captured_at=pd.to_datetime(df["captured_at"], utc=True),
-        stated_date=pd.to_datetime(df["stated_date"]).dt.date,
+    texts = list(index)
+    facts = _headline_facts(texts)
+    ids = [f[0] for f in facts]
+    languages = [f[1] for f in facts]
+    lengths = np.fromiter(map(len, tickers), dtype=np.int32, count=len(tickers))
+    snapshot_of_item = np.repeat(np.arange(len(tickers), dtype=np.int32), lengths)
+    position = np.arange(len(codes), dtype=np.int32) - np.repeat(np.cumsum(lengths) - lengths, lengths) + 1
+
+    def encoded(values: list[str]) -> pa.DictionaryArray:
+        """Items' column from one value per distinct text (spellings share an id: unique values kept)."""
+        dictionary, of_text = np.unique(np.asarray(values, dtype=object), return_inverse=True)
+        return pa.DictionaryArray.from_arrays(
+            pa.array(of_text.astype(np.int32)[codes]), pa.array(dictionary, pa.string())
+        )
+
+    items = pa.Table.from_arrays(
+        [
+            pa.DictionaryArray.from_arrays(
+                pa.array(snapshot_of_item), pa.array(snapshot_ids, type=pa.string())
+            ),
+            pa.array(position, type=pa.int32()),
+            encoded(texts),
+            encoded(ids),
+            encoded(languages),
+        ],
+        schema=STAGED_SCHEMAS["items"],
     )
+    headlines = pd.DataFrame({"headline_id": ids, "headline": texts, "language": languages}, dtype="str")
+    # Languages numbered alphabetically, so argmax (the first maximum) breaks ties alphabetically.
+    names = sorted(set(languages))
+    rank = np.array([names.index(lang) for lang in languages], dtype=np.int32)
+    counts = np.zeros((len(tickers), max(len(names), 1)), dtype=np.int32)
+    np.add.at(counts, (snapshot_of_item, rank[codes]), 1)  # every snapshot has at least one item
+    return items, headlines, [names[i] for i in counts.argmax(axis=1)]
 
 
 def _articles_frame(articles: list[dict], outlets: pd.DataFrame) -> pd.DataFrame:

@@ -13,7 +13,8 @@ select
     coalesce(f.mtime_ns, epoch_ns(d.captured_at)) as mtime_ns,
     d.captured_at,
     d.capture_method,
-    d.content
+    d.content,
+    d.content_codec
 from raw_dumps as d
 left join first_file as f on f.dump_id = d.dump_id and f.path = d.first_path
 where d.content is not null

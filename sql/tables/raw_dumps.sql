@@ -4,7 +4,8 @@ create table if not exists raw_dumps (
     dump_id varchar primary key,          -- sha256 hex of the file's bytes
     first_path varchar not null,          -- the first path it was seen under (dump_files has all)
     size_bytes bigint not null,
-    content blob,                         -- the exact bytes; null only when over the size limit
+    content blob,                         -- the exact bytes (content_codec null) or one zstd frame of them
+    content_codec varchar,                -- zstd (since schema 3), or null: content is the bytes as read
     -- how it was read
     encoding varchar,                     -- utf-8 | cp1252 | mixed | utf-16
     repairs varchar[],                    -- e.g. utf8_bom_stripped, mojibake_repaired

@@ -4,10 +4,9 @@ import shutil
 from datetime import UTC, datetime
 from pathlib import Path
 
-import duckdb
 import pytest
+from helpers import query, table_counts
 
-from flows import warehouse as wh
 from flows.ingest_dumps import ingest_dumps
 from flows.sample_corpus import BAD_KINDS, generate_corpus
 from flows.settings import SAMPLE_DIR
@@ -47,26 +46,10 @@ def sample_run(prefect_harness, tmp_path_factory) -> tuple[Path, dict, dict]:
     """data/sample ingested twice into a fresh warehouse: (warehouse, first summary, second summary)."""
     target = tmp_path_factory.mktemp("wh") / "warehouse.duckdb"
     first = ingest_dumps(paths=[str(SAMPLE_DIR)], warehouse=str(target))
-    first["counts_after"] = _counts(target)
+    first["counts_after"] = table_counts(target)
     second = ingest_dumps(paths=[str(SAMPLE_DIR)], warehouse=str(target))
-    second["counts_after"] = _counts(target)
+    second["counts_after"] = table_counts(target)
     return target, first, second
-
-
-def _counts(target: Path) -> dict[str, int]:
-    con = wh.connect(target, read_only=True)
-    try:
-        return wh.table_counts(con)
-    finally:
-        con.close()
-
-
-def _query(target: Path, sql: str, params: list | None = None) -> list[tuple]:
-    con = duckdb.connect(str(target), read_only=True)
-    try:
-        return con.execute(sql, params or []).fetchall()
-    finally:
-        con.close()
 
 
 def test_sample_corpus_matches_its_generator(sample_kinds):
@@ -83,7 +66,7 @@ def test_summary_counts(sample_run, sample_kinds):
     # the duplicate file holds an earlier dump's bytes: one dump fewer than files
     assert first["dumps_loaded"] == n_dumps - 1 - len(REJECTED)
     assert first["reject_reasons"] == dict.fromkeys(REJECTED.values(), 1)
-    counts = _counts(target)
+    counts = table_counts(target)
     assert first["rows_added"] == counts
     assert counts["raw_dumps"] == n_dumps - 1 and counts["dump_files"] == n_dumps
     assert counts["rejects"] == len(REJECTED)
@@ -93,7 +76,7 @@ def test_checks_pass_and_run_is_recorded(sample_run):
     target, first, second = sample_run
     assert set(first["checks"].values()) == {0}
     assert set(second["checks"].values()) == {0}
-    runs = _query(target, "select run_id, files_new, dumps_loaded from ingest_runs order by started_at")
+    runs = query(target, "select run_id, files_new, dumps_loaded from ingest_runs order by started_at")
     assert runs == [
         (first["run_id"], first["files_new"], first["dumps_loaded"]),
         (second["run_id"], 0, 0),
@@ -112,19 +95,19 @@ def test_second_ingest_adds_nothing(sample_run):
 def test_bad_file_rejected_with_its_reason(sample_run, sample_kinds, kind):
     target, _, _ = sample_run
     path = next(p for p, k in sample_kinds.items() if k == kind)
-    rows = _query(target, "select reason, detail, dump_id from rejects where path = ?", [path])
+    rows = query(target, "select reason, detail, dump_id from rejects where path = ?", [path])
     assert len(rows) == 1
     reason, detail, dump_id = rows[0]
     assert reason == REJECTED[kind] and detail
     # the bytes are kept even for a rejected dump
-    assert _query(target, "select status from raw_dumps where dump_id = ?", [dump_id]) == [("rejected",)]
+    assert query(target, "select status from raw_dumps where dump_id = ?", [dump_id]) == [("rejected",)]
 
 
 @pytest.mark.parametrize("kind", sorted(REPAIRED))
 def test_damaged_file_loaded_with_its_repair(sample_run, sample_kinds, kind):
     target, _, _ = sample_run
     path = next(p for p, k in sample_kinds.items() if k == kind)
-    [(status, repairs, n_items)] = _query(
+    [(status, repairs, n_items)] = query(
         target,
         "select d.status, d.repairs, s.n_items from dump_files f join raw_dumps d using (dump_id) "
         "left join ticker_snapshots s on s.snapshot_id = d.dump_id where f.path = ?",
@@ -138,7 +121,7 @@ def test_damaged_file_loaded_with_its_repair(sample_run, sample_kinds, kind):
 def test_html_page_loads_its_article(sample_run, sample_kinds):
     target, _, _ = sample_run
     path = next(p for p, k in sample_kinds.items() if k == "html")
-    [(title, n_paragraphs)] = _query(
+    [(title, n_paragraphs)] = query(
         target,
         "select a.title, len(a.paragraphs) from dump_files f join raw_dumps d using (dump_id) "
         "join articles a using (article_id) where f.path = ?",
@@ -156,11 +139,11 @@ def test_cp1252_and_article_only_and_empty_entries(sample_run, sample_kinds):
         "from dump_files f join raw_dumps d using (dump_id) "
         "left join ticker_snapshots s on s.snapshot_id = d.dump_id where f.path = ?"
     )
-    assert _query(target, sql, [by_kind["cp1252"]])[0][:2] == ("cp1252", True)
+    assert query(target, sql, [by_kind["cp1252"]])[0][:2] == ("cp1252", True)
     # an article without a ticker: loaded, no snapshot
-    assert _query(target, sql, [by_kind["article_only"]])[0][1:3] == (True, None)
+    assert query(target, sql, [by_kind["article_only"]])[0][1:3] == (True, None)
     # empty anchors (8 NBSP) are dropped, not loaded as empty headlines
-    _, _, n_items, n_empty = _query(target, sql, [by_kind["empty_entries"]])[0]
+    _, _, n_items, n_empty = query(target, sql, [by_kind["empty_entries"]])[0]
     assert n_items >= 20 and n_empty == 0
 
 
@@ -168,13 +151,13 @@ def test_duplicate_file_is_one_dump_with_two_file_rows(sample_run, sample_kinds)
     target, _, _ = sample_run
     copy = next(p for p, k in sample_kinds.items() if k == "duplicate")
     original = copy.replace(" (1).txt", ".txt")
-    rows = _query(target, "select path, dump_id from dump_files where path in (?, ?)", [copy, original])
+    rows = query(target, "select path, dump_id from dump_files where path in (?, ?)", [copy, original])
     assert len(rows) == 2 and rows[0][1] == rows[1][1]
 
 
 def test_seed_loads_with_its_ticker_date(sample_run):
     target, _, _ = sample_run
-    [(method, captured, n_items)] = _query(
+    [(method, captured, n_items)] = query(
         target,
         "select s.capture_method, s.captured_at, s.n_items from dump_files f "
         "join ticker_snapshots s on s.snapshot_id = f.dump_id where f.path = ?",
@@ -246,7 +229,7 @@ def test_manifest_gives_capture_time_and_cannot_escape_its_folder(prefect_harnes
     assert summary["files_seen"] == 3  # the manifest itself is not a dump
     rows = dict(
         (Path(path).name, (method, captured))
-        for path, method, captured in _query(
+        for path, method, captured in query(
             target,
             "select f.path, d.capture_method, d.captured_at "
             "from dump_files f join raw_dumps d using (dump_id)",
@@ -270,7 +253,7 @@ def test_unreadable_file_is_rejected_and_the_rest_loads(prefect_harness, tmp_pat
     assert summary["files_seen"] == 2
     assert summary["reject_reasons"] == {"unreadable": 1}
     assert summary["dumps_loaded"] == 1
-    [(path, reason, detail, dump_id)] = _query(target, "select path, reason, detail, dump_id from rejects")
+    [(path, reason, detail, dump_id)] = query(target, "select path, reason, detail, dump_id from rejects")
     assert (path, reason, dump_id) == (str(bad), "unreadable", None)
     assert ("FileNotFoundError" if make == "dangling_symlink" else "IsADirectoryError") in detail
     assert set(summary["checks"].values()) == {0}

@@ -7,8 +7,8 @@ import os
 import random
 from pathlib import Path
 
-import duckdb
 import pytest
+from helpers import query
 
 from flows.ingest_dumps import ingest_dumps
 
@@ -106,18 +106,10 @@ def hostile(prefect_harness, seed_bytes, tmp_path_factory) -> tuple[Path, dict, 
     return target, summary, files
 
 
-def _query(target: Path, sql: str, params: list | None = None) -> list[tuple]:
-    con = duckdb.connect(str(target), read_only=True)
-    try:
-        return con.execute(sql, params or []).fetchall()
-    finally:
-        con.close()
-
-
 def _status(target: Path, path: Path) -> tuple[str | None, str | None, list[str]]:
     """(raw_dumps status, reject reason, repairs) of the file at path."""
-    reject = _query(target, "select reason from rejects where path = ?", [str(path)])
-    dump = _query(
+    reject = query(target, "select reason from rejects where path = ?", [str(path)])
+    dump = query(
         target,
         "select d.status, d.repairs from dump_files f join raw_dumps d using (dump_id) where f.path = ?",
         [str(path)],
@@ -190,7 +182,7 @@ def test_hostile_file_is_loaded_with_its_flags(hostile, name, repair):
 )
 def test_byline_dates_are_kept_or_flagged(hostile, title, published, suspect):
     target, _, _ = hostile
-    rows = _query(
+    rows = query(
         target, "select published_date::varchar, date_suspect from articles where title = ?", [title]
     )
     assert rows == [(published, suspect)]
@@ -198,20 +190,18 @@ def test_byline_dates_are_kept_or_flagged(hostile, title, published, suspect):
 
 def test_giant_ticker_and_outlet_and_sql_text_load_verbatim(hostile):
     target, _, files = hostile
-    assert _query(target, "select max(n_items) from ticker_snapshots") == [(5000,)]
-    assert _query(target, "select source_known from articles where length(source_raw) = 10000") == [(False,)]
+    assert query(target, "select max(n_items) from ticker_snapshots") == [(5000,)]
+    assert query(target, "select source_known from articles where length(source_raw) = 10000") == [(False,)]
     # The SQL-looking text is data: stored as written, and the articles table is still there.
-    assert _query(target, "select source_raw from articles where title = ?", [SQLI]) == [(SQLI,)]
-    assert _query(target, "select count(*) from ticker_items where headline = ?", [SQLI]) == [(1,)]
-    assert _query(target, "select count(*) from dump_files where path = ?", [str(files["sql_text"])]) == [
-        (1,)
-    ]
+    assert query(target, "select source_raw from articles where title = ?", [SQLI]) == [(SQLI,)]
+    assert query(target, "select count(*) from ticker_items where headline = ?", [SQLI]) == [(1,)]
+    assert query(target, "select count(*) from dump_files where path = ?", [str(files["sql_text"])]) == [(1,)]
 
 
 def test_symlink_to_a_file_loads_its_dump_once(hostile):
     target, _, files = hostile
     paths = [str(files["good_seed"]), str(files["symlink"])]
-    rows = _query(
+    rows = query(
         target, "select count(*), count(distinct dump_id) from dump_files where path in (?, ?)", paths
     )
     assert rows == [(2, 1)]

@@ -40,6 +40,10 @@ def test_capture_time_precedence(name, manifest, stated, expected, method):
     assert captured_at.utcoffset().total_seconds() == 0
 
 
+def _build(batch, outlets: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    return {name: table.to_pandas() for name, table in build_tables(batch, outlets, "r", MTIME).items()}
+
+
 @pytest.fixture(scope="module")
 def outlets() -> pd.DataFrame:
     return pd.read_csv(OUTLETS_CSV, dtype=str, keep_default_na=False)
@@ -47,7 +51,7 @@ def outlets() -> pd.DataFrame:
 
 def test_seed_capture_time_comes_from_its_ticker(seed_bytes, outlets):
     parsed = parse_dump(seed_bytes)
-    tables = build_tables([(_source("000_46a3b748499c8f06.txt"), seed_bytes, parsed)], outlets, "r", MTIME)
+    tables = _build([(_source("000_46a3b748499c8f06.txt"), seed_bytes, parsed)], outlets)
     snapshot = tables["snapshots"].iloc[0]
     assert snapshot["capture_method"] == "ticker_date"
     assert snapshot["stated_date"] == date(2024, 12, 23)
@@ -89,7 +93,7 @@ def test_items_keep_duplicates_and_variant_spellings_map_to_one_headline_id(outl
         "Karting : le Maroc deuxième",
     ]
     data = ("".join(h + NBSP4 for h in ticker) + "\n").encode()
-    tables = build_tables([(_source("a.txt"), data, parse_dump(data))], outlets, "r", MTIME)
+    tables = _build([(_source("a.txt"), data, parse_dump(data))], outlets)
     items = tables["items"]
     assert items["position"].tolist() == [1, 2, 3, 4]
     assert items["headline"].tolist() == ticker
@@ -105,7 +109,7 @@ def test_same_article_in_two_dumps_is_one_row_first_capture_wins(seed_bytes, out
         (_source("maghress-fr_20241223T180000Z.txt", dump_id="d2"), later, parse_dump(later)),
         (_source("maghress-fr_20241223T090000Z.txt", dump_id="d1"), seed_bytes, parse_dump(seed_bytes)),
     ]
-    tables = build_tables(batch, outlets, "r", MTIME)
+    tables = _build(batch, outlets)
     articles = tables["articles"]
     assert len(articles) == 1
     row = articles.iloc[0]
@@ -122,7 +126,7 @@ def test_same_article_in_two_dumps_is_one_row_first_capture_wins(seed_bytes, out
 
 
 def test_rejected_dump_gets_a_reject_row_and_no_snapshot(outlets):
-    tables = build_tables([(_source("x.txt"), b"", parse_dump(b""))], outlets, "r", MTIME)
+    tables = _build([(_source("x.txt"), b"", parse_dump(b""))], outlets)
     assert tables["rejects"][["reason", "detail"]].values.tolist() == [["empty file", "0 bytes"]]
     assert tables["dumps"]["status"].tolist() == ["rejected"]
     assert tables["snapshots"].empty and tables["items"].empty

@@ -1,0 +1,27 @@
+"""Helpers the tests share: read a test's warehouse (importable because tests/conftest.py sits beside it)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+from flows import warehouse as wh
+
+
+def query(target: Path, sql: str, params: list | None = None) -> list[tuple]:
+    """Return the rows of a query with bound parameters on a read-only connection to a warehouse."""
+    con = duckdb.connect(str(target), read_only=True)
+    try:
+        return con.execute(sql, params or []).fetchall()
+    finally:
+        con.close()
+
+
+def table_counts(target: Path) -> dict[str, int]:
+    """Return rows per loaded table of a warehouse."""
+    con = wh.connect(target, read_only=True)
+    try:
+        return wh.table_counts(con)
+    finally:
+        con.close()
