@@ -3,8 +3,8 @@
     .venv/bin/python bench/ingest.py --dumps 100000
 
 Prints one figure per line (and a Markdown table at the end). Each stage runs `tickerhouse` in a subprocess as
-a user would, and peak RSS is the sum over that subprocess's whole process tree (worker processes included),
-sampled every 50 ms.
+a user would; peak memory is summed over that subprocess's whole process tree (worker processes and the
+Prefect server included), sampled every 50 ms, as PSS (each shared page counted once) and as summed RSS.
 """
 
 from __future__ import annotations
@@ -37,8 +37,24 @@ from read_blob($glob)
 """
 
 
-def _tree_rss(pid: int) -> int:
-    """Return the summed RSS in bytes of pid and all its descendants (Linux /proc)."""
+def _pss(pid: int) -> int:
+    """Return a process's proportional set size in bytes: its private pages plus its share of shared ones."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as handle:
+            for line in handle:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
+
+
+def _tree_memory(pid: int) -> tuple[int, int]:
+    """Return (summed RSS, summed PSS) in bytes of pid and all its descendants (Linux /proc).
+
+    Summed RSS counts a page shared by several processes (forked workers share the parse code and the
+    libraries their server preloaded) once per process; summed PSS counts it once in all.
+    """
     children: dict[int, list[int]] = {}
     rss: dict[int, int] = {}
     for entry in os.scandir("/proc"):
@@ -52,25 +68,28 @@ def _tree_rss(pid: int) -> int:
         child, parent = int(entry.name), int(fields[1])
         children.setdefault(parent, []).append(child)
         rss[child] = int(fields[21]) * os.sysconf("SC_PAGE_SIZE")
-    total, stack = 0, [pid]
+    total_rss = total_pss = 0
+    stack = [pid]
     while stack:
         current = stack.pop()
-        total += rss.get(current, 0)
+        total_rss += rss.get(current, 0)
+        total_pss += _pss(current)
         stack.extend(children.get(current, []))
-    return total
+    return total_rss, total_pss
 
 
-def run_measured(cmd: list[str], env: dict[str, str]) -> tuple[float, int, str]:
-    """Run a command; return (seconds, peak RSS of its process tree in bytes, stdout)."""
+def run_measured(cmd: list[str], env: dict[str, str]) -> tuple[float, tuple[int, int], str]:
+    """Run a command; return (seconds, peak (RSS, PSS) of its process tree in bytes, stdout)."""
     started = time.perf_counter()
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    peak = 0
+    peak_rss = peak_pss = 0
     done = threading.Event()
 
     def sample() -> None:
-        nonlocal peak
+        nonlocal peak_rss, peak_pss
         while not done.is_set():
-            peak = max(peak, _tree_rss(proc.pid))
+            rss, pss = _tree_memory(proc.pid)
+            peak_rss, peak_pss = max(peak_rss, rss), max(peak_pss, pss)
             time.sleep(0.05)
 
     sampler = threading.Thread(target=sample, daemon=True)
@@ -81,7 +100,12 @@ def run_measured(cmd: list[str], env: dict[str, str]) -> tuple[float, int, str]:
     seconds = time.perf_counter() - started
     if proc.returncode != 0:
         raise RuntimeError(f"{' '.join(cmd)} failed ({proc.returncode}):\n{err[-3000:]}")
-    return seconds, peak, out
+    return seconds, (peak_rss, peak_pss), out
+
+
+def _memory(peaks: list[tuple[int, int]]) -> str:
+    rss, pss = max(p[0] for p in peaks), max(p[1] for p in peaks)
+    return f"{pss / 2**20:,.0f} MiB PSS ({rss / 2**20:,.0f} MiB summed RSS)"
 
 
 def flow_seconds(warehouse: Path) -> float:
@@ -184,7 +208,7 @@ def main(argv: list[str] | None = None) -> int:
     report("tickerhouse cold, whole command", f"{args.dumps / wall:,.0f} dumps/s ({wall:.1f} s)")
     report("tickerhouse cold, flow only", f"{args.dumps / inner:,.0f} dumps/s ({inner:.1f} s)")
     report("ratio to floor (flow only)", f"{(args.dumps / inner) / (args.dumps / floor_s):.2f}")
-    report("peak RSS, cold ingest process tree", f"{peak / 2**20:,.0f} MiB")
+    report("peak memory, cold ingest process tree", _memory([peak]))
 
     wall, peak_noop, _ = run_measured(cmd, env)
     report("no-op re-run, whole command (no flow run is started)", f"{wall:.2f} s")
@@ -193,7 +217,7 @@ def main(argv: list[str] | None = None) -> int:
     wall, peak_inc, _ = run_measured(cmd, env)
     report(f"incremental +{n_new} files, whole command", f"{wall:.2f} s")
     report(f"incremental +{n_new} files, flow only", f"{flow_seconds(warehouse):.2f} s")
-    report("peak RSS, any run", f"{max(peak, peak_noop, peak_inc) / 2**20:,.0f} MiB")
+    report("peak memory, any run", _memory([peak, peak_noop, peak_inc]))
 
     names = [q for q in args.queries.split(",") if q]
     for name, ms in query_latency(warehouse, names, repeats=7).items():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import multiprocessing
+import threading
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, datetime
@@ -30,6 +31,7 @@ def split_batches(files: list[FileRef], batch_size: int, workers: int) -> list[l
 
 
 _POOLS: dict[int, ProcessPoolExecutor] = {}
+_POOLS_LOCK = threading.Lock()  # parse tasks run on several threads: they must share one pool
 
 
 def local_pool(workers: int) -> ProcessPoolExecutor:
@@ -39,18 +41,20 @@ def local_pool(workers: int) -> ProcessPoolExecutor:
     Prefect's threads. Prefect's own ProcessPoolTaskRunner starts a Prefect client (and here its own
     ephemeral API server) in every worker process, which costs tens of seconds per run.
     """
-    if workers not in _POOLS:
-        context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["flows.staging"])
-        _POOLS[workers] = ProcessPoolExecutor(max_workers=workers, mp_context=context)
-    return _POOLS[workers]
+    with _POOLS_LOCK:
+        if workers not in _POOLS:
+            context = multiprocessing.get_context("forkserver")
+            context.set_forkserver_preload(["flows.staging"])
+            _POOLS[workers] = ProcessPoolExecutor(max_workers=workers, mp_context=context)
+        return _POOLS[workers]
 
 
 def stop_local_pools() -> None:
     """Stop the worker processes (~0.3 GB each) so their memory is free before the load."""
-    while _POOLS:
-        _, pool = _POOLS.popitem()
-        pool.shutdown()
+    with _POOLS_LOCK:
+        while _POOLS:
+            _, pool = _POOLS.popitem()
+            pool.shutdown()
 
 
 def read_and_stage(

@@ -20,15 +20,16 @@ if TYPE_CHECKING:
 # The version a warehouse made by this code records; sql/migrations/NNN_*.sql brings version NNN-1 to NNN.
 SCHEMA_VERSION = 3
 
-# Load order: parents before children, headlines after the items they are computed from.
+# Load order: headline aggregates and items from the new items, all before the snapshots (a snapshot not
+# stored yet is what makes its items new: sql/macros/new_items.sql), parents before children otherwise.
 LOAD_ORDER = (
     "raw_dumps",
     "dump_files",
     "rejects",
-    "ticker_items",  # before its snapshots: items are added only for snapshots not stored yet
-    "ticker_snapshots",
     "headline_days",
     "headlines",
+    "ticker_items",
+    "ticker_snapshots",
     "headline_topics",
     "headline_tokens",
     "articles",
@@ -42,7 +43,7 @@ STAGED_FILE = {
     "rejects": "rejects",
     "ticker_snapshots": "snapshots",
     "ticker_items": "items",
-    "headline_days": "snapshots",
+    "headline_days": "items",
     "headlines": "items",
     "headline_topics": "headline_topics",
     "headline_tokens": "headline_tokens",
@@ -158,6 +159,7 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
 def insert_staged(con: duckdb.DuckDBPyConnection, batch_dirs: list[str] | list[Path]) -> None:
     """Insert every staged batch, table by table in LOAD_ORDER, inside the caller's transaction."""
     storage.register_filesystems(con, batch_dirs)  # staging at a URL: DuckDB reads it through fsspec
+    con.execute(sql_text("macros/new_items"))
     for table in LOAD_ORDER:
         files = [storage.join(d, f"{STAGED_FILE[table]}.parquet") for d in batch_dirs]
         files = [f for f in files if storage.exists(f)]

@@ -153,7 +153,7 @@ def build_tables(
     for source, reason in unreadable:
         files.append(_file_row(source, ingested_at, run_id))
         rejects.append(_reject_row(source, reason, ingested_at, run_id))
-    items, headlines, editions = _items_table([s["snapshot_id"] for s in snapshots], tickers)
+    items, headlines, editions = _items_table(snapshots, tickers)
     for snapshot, edition in zip(snapshots, editions, strict=True):
         snapshot["edition"] = edition
     articles_df = _articles_frame(articles, outlets)
@@ -225,7 +225,7 @@ STAGED_SCHEMAS: dict[str, pa.Schema] = {
     ),
     # Dictionary-encoded: ~50 items a snapshot, most of them the headlines of the snapshot before.
     "items": pa.schema(
-        [("snapshot_id", _DICT), ("position", pa.int32()), ("headline", _DICT),
+        [("snapshot_id", _DICT), ("captured_at", _TS), ("position", pa.int32()), ("headline", _DICT),
          ("headline_id", _DICT), ("language", _DICT)]
     ),
     "articles": pa.schema(
@@ -288,13 +288,14 @@ def _headline_facts(texts: list[str]) -> list[tuple[str, str]]:
 
 
 def _items_table(
-    snapshot_ids: list[str], tickers: list[tuple[str, ...]]
+    snapshots: list[dict], tickers: list[tuple[str, ...]]
 ) -> tuple[pa.Table, pd.DataFrame, list[str]]:
-    """Return the items (one row per headline per snapshot), the batch's distinct headlines, and per
-    snapshot its edition: the language most of its headlines are in (ties: the first alphabetically).
+    """Return the batch's items, its distinct headlines, and each snapshot's edition.
 
-    Columns are dictionary-encoded over the distinct texts: a ticker repeats most headlines of the
-    snapshot before it, so each text, id and language is stored and converted once per batch.
+    Items: one row per headline per snapshot, with the snapshot's capture time (what headline_days and
+    headlines aggregate). Edition: the language most of the snapshot's headlines are in (ties: the first
+    alphabetically). Columns are dictionary-encoded over the distinct texts: a ticker repeats most
+    headlines of the snapshot before it, so each text, id and language is stored and converted once.
     """
     index: dict[str, int] = {}
     codes = np.fromiter(
@@ -318,8 +319,9 @@ def _items_table(
     items = pa.Table.from_arrays(
         [
             pa.DictionaryArray.from_arrays(
-                pa.array(snapshot_of_item), pa.array(snapshot_ids, type=pa.string())
+                pa.array(snapshot_of_item), pa.array([s["snapshot_id"] for s in snapshots], pa.string())
             ),
+            pa.array([s["captured_at"] for s in snapshots], _TS).take(pa.array(snapshot_of_item)),
             pa.array(position, type=pa.int32()),
             encoded(texts),
             encoded(ids),

@@ -106,6 +106,11 @@ class Taxonomy:
     _rules: tuple[_Rule, ...] = field(repr=False)
     _ancestors: tuple[tuple[int, ...], ...] = field(repr=False)
     _rank: tuple[int, ...] = field(repr=False)
+    # The tags of texts already tagged with this taxonomy: the same texts come back batch after batch (a
+    # headline stays on the ticker for hours, an article page is dumped again and again). Bounded.
+    _tagged: dict[tuple[str, str | None], list[TopicMatch]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
 
     @property
     def slugs(self) -> tuple[str, ...]:
@@ -460,6 +465,10 @@ def tag_text(text: str, taxonomy: Taxonomy, language: str | None = None) -> list
     return _tag_folded(fold_text(text), taxonomy, language)
 
 
+# Texts a taxonomy remembers the tags of: 10k, article bodies included, is a few tens of MB.
+_TAGGED_MAX = 10_000
+
+
 def tag_texts(texts: pd.Series, taxonomy: Taxonomy, languages: pd.Series | None = None) -> pd.DataFrame:
     """Return one row per (input row, topic): row, topic, matched_terms (list[str]), via.
 
@@ -468,17 +477,19 @@ def tag_texts(texts: pd.Series, taxonomy: Taxonomy, languages: pd.Series | None 
     if languages is not None and not languages.index.equals(texts.index):
         raise ValueError("languages must share the index of texts")
     codes = [None] * len(texts) if languages is None else languages.tolist()
-    cache: dict[tuple[str, str | None], list[TopicMatch]] = {}
+    tagged = taxonomy._tagged
+    if len(tagged) > _TAGGED_MAX:
+        tagged.clear()
     rows, topics, terms, vias = [], [], [], []
     for label, text, code in zip(texts.index, texts.tolist(), codes, strict=True):
         if not isinstance(text, str):
             continue
         language = code if isinstance(code, str) else None
         key = (text, language)
-        if key not in cache:
+        if key not in tagged:
             _check_language(language)
-            cache[key] = _tag_folded(fold_text(text), taxonomy, language)
-        for match in cache[key]:
+            tagged[key] = _tag_folded(fold_text(text), taxonomy, language)
+        for match in tagged[key]:
             rows.append(label)
             topics.append(match.topic)
             terms.append(list(match.terms))

@@ -43,8 +43,10 @@ def _insert_snapshot(
 
 def _finish_headlines(con: duckdb.DuckDBPyConnection, texts: dict[str, str], topics: dict[str, str]) -> None:
     """Derive headlines and headline_days from the items (as the load does), tag and tokenize them."""
-    con.execute(wh.sql_text("load/headlines").replace("read_parquet($files)", "ticker_items"))
-    con.execute(wh.sql_text("load/headline_days").replace("read_parquet($files)", "ticker_snapshots"))
+    # The stored items stand in for the new items a load reads from its staged batches.
+    items = "(select i.*, s.captured_at from ticker_items i join ticker_snapshots s using (snapshot_id))"
+    for table in ("headlines", "headline_days"):
+        con.execute(wh.sql_text(f"load/{table}").replace("new_items($files)", items))
     for headline_id, text in texts.items():
         con.execute("update headlines set headline = ? where headline_id = ?", [text, headline_id])
         con.execute("insert into headline_tokens values (?, ?)", [headline_id, story_tokens(text)])
