@@ -26,6 +26,19 @@ class FileRef:
     manifest_captured_at: datetime | None
 
 
+class FileBatch:
+    """The files of one parse task, as one opaque parameter.
+
+    Prefect walks list and dataclass parameters entry by entry (looking for futures to resolve): for a
+    batch of 2,000 FileRefs that is ~0.1 s of the flow process's CPU per task, taken from the workers.
+    """
+
+    __slots__ = ("files",)
+
+    def __init__(self, files: list[FileRef]) -> None:
+        self.files = files
+
+
 def _manifest_rows(handle: Iterable[str]) -> Iterator[tuple[str, datetime]]:
     """Yield (file as written, UTC capture time) of each manifest row with a valid time."""
     for row in csv.DictReader(handle):

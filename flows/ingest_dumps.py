@@ -10,25 +10,35 @@ from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.futures import as_completed
+from prefect.utilities.annotations import quote
 from tqdm import tqdm
 
 from flows import storage
 from flows import warehouse as wh
-from flows.discovery import FileRef, find_new_files
+from flows.discovery import FileBatch, FileRef, find_new_files
 from flows.locks import run_lock
 from flows.settings import OUTLETS_CSV, Settings, load_settings
-from flows.staging import local_pool, read_and_stage, split_batches, stop_local_pools
+from flows.staging import local_pool, read_and_stage, split_batches, start_local_pool, stop_local_pools
 
 
 @task(retries=3, retry_delay_seconds=[2, 5, 15], cache_policy=NO_CACHE)
-def discover_files(paths: list[str], seen: set[tuple[str, int, int]]) -> tuple[list[FileRef], int]:
-    """Return the files not yet ingested (by path, size, mtime) and how many files were seen in all."""
-    return find_new_files(paths, seen)
+def discover_files(paths: list[str], warehouse: str) -> quote[tuple[list[FileRef], int]]:
+    """Return the files not yet ingested (by path, size, mtime) and how many files were seen in all.
+
+    The seen keys are read here and the result comes back quoted: Prefect inspects task parameters and
+    results object by object, which costs seconds for a hundred thousand files.
+    """
+    con = wh.connect(Path(warehouse))
+    try:
+        seen = wh.seen_files(con)
+    finally:
+        con.close()
+    return quote(find_new_files(paths, seen))
 
 
 @task(cache_policy=NO_CACHE)
 def parse_batch(
-    files: list[FileRef],
+    batch: FileBatch,
     out_dir: str,
     run_id: str,
     max_bytes: int,
@@ -40,7 +50,7 @@ def parse_batch(
     With local_processes > 0 the work runs in this machine's worker pool (the task's thread waits);
     with 0 it runs where the task runs (inline, or on a Dask worker).
     """
-    args = (files, out_dir, run_id, max_bytes, outlets_csv)
+    args = (batch.files, out_dir, run_id, max_bytes, outlets_csv)
     if local_processes > 0:
         return local_pool(local_processes).submit(read_and_stage, *args).result()
     return read_and_stage(*args)
@@ -93,18 +103,15 @@ def ingest_dumps(
     with run_lock(settings.state_dir, wait_s):
         staging = settings.staging
         storage.remove_tree(staging)  # leftovers of a crashed run: never loaded, their files re-read now
+        if local_processes > 0:
+            start_local_pool(local_processes)
         # Extract: what is new since the last run
-        con = wh.connect(Path(target))
-        seen = wh.seen_files(con)
-        con.close()
-        files, n_seen = discover_files(paths, seen)
+        files, n_seen = discover_files(paths, target).unquote()
         # Transform: parse and normalize in batches across worker processes, staged as Parquet
         batches = split_batches(files, batch_size or settings.batch_size, settings.workers)
         dirs = [storage.join(staging, run_id, f"{i:05d}") for i in range(len(batches))]
-        futures = [
-            parse_batch.submit(b, d, run_id, settings.max_dump_bytes, str(OUTLETS_CSV), local_processes)
-            for b, d in zip(batches, dirs, strict=True)
-        ]
+        shared = (run_id, settings.max_dump_bytes, str(OUTLETS_CSV), local_processes)
+        futures = [parse_batch.submit(FileBatch(b), d, *shared) for b, d in zip(batches, dirs, strict=True)]
         with tqdm(total=len(files), unit="dump", disable=not progress, desc="ingest") as bar:
             for future in as_completed(futures):
                 bar.update(future.result()["files"])

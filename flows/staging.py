@@ -17,6 +17,7 @@ from flows import storage
 from flows.discovery import FileRef
 from flows.faults import crash_point
 from flows.settings import read_taxonomy
+from transforms.language import load_models
 from transforms.outlets import outlets_table
 from transforms.parse import parse_dump
 from transforms.tables import SourceFile, build_tables, to_arrow
@@ -34,8 +35,14 @@ _POOLS: dict[int, ProcessPoolExecutor] = {}
 _POOLS_LOCK = threading.Lock()  # parse tasks run on several threads: they must share one pool
 
 
+def _warm_worker() -> None:
+    """Compile the taxonomy and load the language models as a worker starts, before its first batch."""
+    read_taxonomy()
+    load_models()
+
+
 def local_pool(workers: int) -> ProcessPoolExecutor:
-    """The pool of `workers` worker processes of this process, started on first use.
+    """The pool of `workers` worker processes of this process, created on first use.
 
     forkserver with the parse code preloaded: workers start in well under a second and do not inherit
     Prefect's threads. Prefect's own ProcessPoolTaskRunner starts a Prefect client (and here its own
@@ -45,8 +52,15 @@ def local_pool(workers: int) -> ProcessPoolExecutor:
         if workers not in _POOLS:
             context = multiprocessing.get_context("forkserver")
             context.set_forkserver_preload(["flows.staging"])
-            _POOLS[workers] = ProcessPoolExecutor(max_workers=workers, mp_context=context)
+            _POOLS[workers] = ProcessPoolExecutor(workers, context, initializer=_warm_worker)
         return _POOLS[workers]
+
+
+def start_local_pool(workers: int) -> None:
+    """Start the worker processes now, so they warm up (~2 s) while the files are being discovered."""
+    pool = local_pool(workers)
+    for _ in range(workers):
+        pool.submit(int)  # a process is started per submitted call, up to `workers`
 
 
 def stop_local_pools() -> None:
