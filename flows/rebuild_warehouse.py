@@ -10,17 +10,36 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
+import pyarrow.parquet as pq
 from prefect import flow, get_run_logger
 
 from flows import warehouse as wh
 from flows.locks import run_lock
 from flows.settings import OUTLETS_CSV, load_settings
 from flows.staging import stage_batch
-from transforms.tables import SourceFile, stored_bytes
+from transforms.tables import SourceFile
 
 # Observations, not derivations: which file versions were seen is never re-derived from bytes.
 KEPT_TABLES = ("dump_files",)
 DERIVED_TABLES = tuple(t for t in wh.LOAD_ORDER if t not in KEPT_TABLES)
+
+
+class _ArchiveReader:
+    """Dumps' bytes from the raw archive, one archive file in memory at a time (rows come grouped by file)."""
+
+    def __init__(self, archive: Path | None) -> None:
+        self._archive = archive
+        self._name: str | None = None
+        self._contents: dict[str, bytes] = {}
+
+    def content(self, name: str, dump_id: str) -> bytes:
+        if name != self._name:
+            if self._archive is None:
+                raise FileNotFoundError(f"dump {dump_id} is in raw archive file {name}; no archive here")
+            table = pq.read_table(self._archive / name, columns=["dump_id", "content"]).to_pydict()
+            self._contents = dict(zip(table["dump_id"], table["content"], strict=True))
+            self._name = name
+        return self._contents[dump_id]
 
 
 def stage_stored_dumps(
@@ -28,6 +47,7 @@ def stage_stored_dumps(
 ) -> list[Path]:
     """Stage every stored dump's bytes in batches, exactly as ingest stages files; return the batch dirs."""
     outlets = pd.read_csv(OUTLETS_CSV, dtype=str, keep_default_na=False)
+    archive = _ArchiveReader(wh.raw_archive(con))
     cursor = con.execute(wh.sql_text("rebuild/stored_dumps"))
     dirs: list[Path] = []
     while rows := cursor.fetchmany(batch_size):
@@ -41,9 +61,9 @@ def stage_stored_dumps(
                     # a manifest may be gone since: the capture time it gave is kept as it was stored
                     captured_at if method == "manifest" else None,
                 ),
-                stored_bytes(bytes(content), codec, size),
+                bytes(content) if content is not None else archive.content(raw_file, dump_id),
             )
-            for dump_id, path, size, mtime_ns, captured_at, method, content, codec in rows
+            for dump_id, path, size, mtime_ns, captured_at, method, content, raw_file in rows
         ]
         target = staging / f"{len(dirs):05d}"
         stage_batch(contents, target, run_id, started, outlets)
@@ -99,6 +119,7 @@ def rebuild_warehouse(
             # Load: all of it or none of it
             with wh.transaction(con):
                 changes = replace_derived(con, dirs)
+            wh.prune_raw_archive(con)  # the archive files the re-staged dumps replaced
             statuses = dict(con.execute(wh.sql_text("rebuild/dump_statuses")).fetchall())
             summary = {
                 "run_id": run_id,

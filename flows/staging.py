@@ -17,6 +17,7 @@ from flows import storage
 from flows.discovery import FileRef
 from flows.faults import crash_point
 from flows.settings import read_taxonomy
+from flows.warehouse import archive_name
 from transforms.language import load_models
 from transforms.outlets import outlets_table
 from transforms.parse import parse_dump
@@ -114,12 +115,15 @@ def stage_batch(
     """
     parsed = [(source, content, parse_dump(content)) for source, content in contents]
     crash_point("parse")
-    tables = build_tables(parsed, outlets, run_id, started, read_taxonomy(), unreadable)
+    raw_file = archive_name(target)
+    tables = build_tables(parsed, outlets, run_id, started, read_taxonomy(), unreadable, raw_file)
     tables["outlets"] = to_arrow("outlets", outlets_table(outlets))
     storage.make_dirs(target)
     fs = storage.filesystem(target)  # None for a local folder: pyarrow writes it natively
     for name, table in tables.items():
-        # Staging lives for one run and is read once: no compression to spend CPU on.
-        pq.write_table(table, storage.join(target, f"{name}.parquet"), compression="none", filesystem=fs)
+        # Staging lives for one run and is read once: no compression to spend CPU on, except for the dumps'
+        # bytes, which the load keeps in the raw archive (zstd: ~4x smaller, ~20 ms a batch).
+        compression = "zstd" if name == "raw" else "none"
+        pq.write_table(table, storage.join(target, f"{name}.parquet"), compression=compression, filesystem=fs)
         crash_point("stage")  # after the first table: a batch half staged
     return tables["rejects"].num_rows

@@ -81,6 +81,16 @@ def remove_tree(path: PathLike, ignore_errors: bool = False) -> None:
             raise
 
 
+def move_to_local(source: PathLike, target: PathLike) -> None:
+    """Move a file, local or at a URL, to a local path (a rename when both are on one local file system)."""
+    if is_url(source):
+        fs, inner = url_filesystem(source)
+        fs.get(inner, os.fspath(target))
+        fs.rm(inner)
+    else:
+        shutil.move(source, target)
+
+
 def open_binary(path: str) -> AbstractContextManager[IO[bytes]]:
     """Open a local file or a URL for reading bytes (use it in a `with`)."""
     if is_url(path):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -156,8 +157,70 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
     con.execute("commit")
 
 
+# A staged batch's dump bytes (dump_id, content), zstd-compressed: moved into the raw archive by the load.
+RAW_STAGED = "raw.parquet"
+
+
+def raw_archive(con: duckdb.DuckDBPyConnection) -> Path | None:
+    """Return the raw archive of a warehouse: <warehouse>.raw/ beside its file (None when in memory).
+
+    The dumps' bytes live there as Parquet rather than in DuckDB: committing 100k 7 KB blobs cost DuckDB
+    more than everything else the load writes (bench/ingest.py), Parquet written by the workers costs
+    them ~20 ms a batch, and a rebuild or an analyst reads them back with read_parquet.
+    """
+    path = con.execute("select path from duckdb_databases() where database_name = current_database()")
+    (file,) = path.fetchone()
+    return Path(file).with_suffix(".raw") if file else None
+
+
+def archive_name(batch_dir: str | Path) -> str:
+    """Return the raw archive file of a staged batch <staging>/<run>/<batch>: <run>/<batch>.parquet."""
+    run_dir, batch = os.path.split(os.fspath(batch_dir).rstrip("/"))
+    return f"{os.path.basename(run_dir)}/{batch}.parquet"
+
+
+def archive_staged(con: duckdb.DuckDBPyConnection, batch_dirs: list[str] | list[Path]) -> None:
+    """Move each staged batch's bytes into the raw archive, durably, before the load refers to them."""
+    archive = raw_archive(con)
+    for batch_dir in batch_dirs:
+        staged = storage.join(batch_dir, RAW_STAGED)
+        if archive is None or not storage.exists(staged):
+            continue
+        target = archive / archive_name(batch_dir)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        storage.move_to_local(staged, target)
+        with open(target, "rb") as handle:
+            os.fsync(handle.fileno())  # on disk before the commit that points at it
+        directory = os.open(target.parent, os.O_RDONLY)
+        try:
+            os.fsync(directory)
+        finally:
+            os.close(directory)
+
+
+def prune_raw_archive(con: duckdb.DuckDBPyConnection) -> int:
+    """Delete the archive files no stored dump points at (a crashed load's, those a rebuild replaced).
+
+    Run after a commit: what the committed warehouse refers to is exactly what stays. Returns how many.
+    """
+    archive = raw_archive(con)
+    if archive is None or not archive.exists():
+        return 0
+    kept = {name for (name,) in con.execute(sql_text("queries/raw_files")).fetchall()}
+    removed = 0
+    for file in archive.glob("*/*.parquet"):
+        if f"{file.parent.name}/{file.name}" not in kept:
+            file.unlink()
+            removed += 1
+    for folder in archive.iterdir():
+        if folder.is_dir() and not any(folder.iterdir()):
+            folder.rmdir()
+    return removed
+
+
 def insert_staged(con: duckdb.DuckDBPyConnection, batch_dirs: list[str] | list[Path]) -> None:
     """Insert every staged batch, table by table in LOAD_ORDER, inside the caller's transaction."""
+    archive_staged(con, batch_dirs)
     storage.register_filesystems(con, batch_dirs)  # staging at a URL: DuckDB reads it through fsspec
     con.execute(sql_text("macros/new_items"))
     for table in LOAD_ORDER:
@@ -173,6 +236,7 @@ def load_staged(con: duckdb.DuckDBPyConnection, batch_dirs: list[str] | list[Pat
     before = table_counts(con)
     with transaction(con):
         insert_staged(con, batch_dirs)
+    prune_raw_archive(con)
     after = table_counts(con)
     return {t: after[t] - before[t] for t in LOAD_ORDER}
 

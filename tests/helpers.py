@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import duckdb
@@ -16,6 +17,12 @@ def query(target: Path, sql: str, params: list | None = None) -> list[tuple]:
         return con.execute(sql, params or []).fetchall()
     finally:
         con.close()
+
+
+def copy_warehouse(source: Path, target: Path) -> None:
+    """Copy a warehouse as a backup must: its DuckDB file and its raw archive beside it."""
+    shutil.copy(source, target)
+    shutil.copytree(source.with_suffix(".raw"), target.with_suffix(".raw"))
 
 
 def table_counts(target: Path) -> dict[str, int]:

@@ -37,20 +37,6 @@ class SourceFile:
     manifest_captured_at: datetime | None = None
 
 
-# raw_dumps.content is stored as one zstd frame per dump: ~3x smaller (~2.5 KB for a 7 KB dump), which
-# keeps it inline in DuckDB's blocks (a 7 KB blob goes to overflow blocks, and committing 100k of them
-# took 20 s of a 30 s load in bench/ingest.py).
-CONTENT_CODEC = "zstd"
-_ZSTD = pa.Codec(CONTENT_CODEC)
-
-
-def stored_bytes(content: bytes, codec: str | None, size_bytes: int) -> bytes:
-    """Return a dump's bytes as read, from raw_dumps.content and content_codec (null: stored as read)."""
-    if codec is None:
-        return content
-    return pa.Codec(codec).decompress(content, decompressed_size=size_bytes, asbytes=True)
-
-
 def headline_key(text: str) -> str:
     """Return the normalized form two spellings of the same headline share (case, spaces, apostrophes)."""
     folded = unicodedata.normalize("NFKC", text).translate(APOSTROPHES).casefold()
@@ -82,13 +68,15 @@ def build_tables(
     ingested_at: datetime,
     taxonomy: Taxonomy | None = None,
     unreadable: Sequence[tuple[SourceFile, str]] = (),
+    raw_file: str | None = None,
 ) -> dict[str, pa.Table]:
     """Return one Arrow table per staged table for a batch of parsed dumps (one row per file, dump, item...).
 
-    `unreadable` files (no bytes) get a file and a reject row. With a taxonomy, the batch's distinct
-    headlines and articles are tagged and tokenized too.
+    `unreadable` files (no bytes) get a file and a reject row. `raw` holds each dump's bytes, which the
+    load keeps in the raw archive as `raw_file`. With a taxonomy, the batch's distinct headlines and
+    articles are tagged and tokenized too.
     """
-    files, dumps, snapshots, tickers, articles, rejects = [], [], [], [], [], []
+    files, dumps, raw, snapshots, tickers, articles, rejects = [], [], [], [], [], [], []
     done: set[str] = set()
     for source, content, parsed in batch:
         files.append(_file_row(source, ingested_at, run_id))
@@ -123,8 +111,7 @@ def build_tables(
                 "dump_id": source.dump_id,
                 "first_path": source.path,
                 "size_bytes": len(content),  # of the bytes read (the file may have changed since its stat)
-                "content": _ZSTD.compress(content, asbytes=True),
-                "content_codec": CONTENT_CODEC,
+                "raw_file": raw_file,
                 "encoding": parsed.encoding or None,
                 "repairs": list(parsed.repairs),
                 "line_labels": list(parsed.labels),
@@ -136,6 +123,7 @@ def build_tables(
                 "run_id": run_id,
             }
         )
+        raw.append({"dump_id": source.dump_id, "content": content})
         if not parsed.usable:
             rejects.append(_reject_row(source, parsed.reject_reason or "", ingested_at, run_id))
             continue
@@ -160,6 +148,7 @@ def build_tables(
     tables = {
         "files": _rows("files", files),
         "dumps": _rows("dumps", dumps),
+        "raw": _rows("raw", raw),
         "snapshots": _rows("snapshots", snapshots),
         "items": items,
         "articles": to_arrow("articles", articles_df),
@@ -213,12 +202,13 @@ STAGED_SCHEMAS: dict[str, pa.Schema] = {
     ),
     "dumps": pa.schema(
         [("dump_id", pa.string()), ("first_path", pa.string()), ("size_bytes", pa.int64()),
-         ("content", pa.binary()), ("content_codec", pa.string()), ("encoding", pa.string()),
+         ("raw_file", pa.string()), ("encoding", pa.string()),
          ("repairs", _TEXT_LIST), ("line_labels", _TEXT_LIST), ("captured_at", _TS),
          ("capture_method", pa.string()),
          ("status", pa.string()), ("article_id", pa.string()), ("ingested_at", _TS),
          ("run_id", pa.string())]
     ),
+    "raw": pa.schema([("dump_id", pa.string()), ("content", pa.binary())]),
     "snapshots": pa.schema(
         [("snapshot_id", pa.string()), ("captured_at", _TS), ("capture_method", pa.string()),
          ("n_items", pa.int32()), ("stated_date", pa.date32()), ("edition", pa.string())]

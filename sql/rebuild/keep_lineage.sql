@@ -2,7 +2,7 @@
 create or replace temp table rebuild_dump_lineage as
 select dump_id, status, ingested_at, run_id
 from raw_dumps
-where content is not null;
+where content is not null or raw_file is not null;
 
 create or replace temp table rebuild_reject_lineage as
 select reject_key, reason, detail, rejected_at, run_id

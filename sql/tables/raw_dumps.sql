@@ -1,11 +1,12 @@
--- one row per distinct dump content (sha256 of its bytes); the bytes are kept so nothing is ever lost
+-- one row per distinct dump content (sha256 of its bytes); the bytes are kept so nothing is ever lost:
+-- in the raw archive beside the warehouse file (<warehouse>.raw/<raw_file>), or in content (schema < 3)
 create table if not exists raw_dumps (
     -- identity
     dump_id varchar primary key,          -- sha256 hex of the file's bytes
     first_path varchar not null,          -- the first path it was seen under (dump_files has all)
     size_bytes bigint not null,
-    content blob,                         -- the exact bytes (content_codec null) or one zstd frame of them
-    content_codec varchar,                -- zstd (since schema 3), or null: content is the bytes as read
+    content blob,                         -- the exact bytes, for dumps stored before schema 3 (else null)
+    raw_file varchar,                     -- <run>/<batch>.parquet in the raw archive: (dump_id, content)
     -- how it was read
     encoding varchar,                     -- utf-8 | cp1252 | mixed | utf-16
     repairs varchar[],                    -- e.g. utf8_bom_stripped, mojibake_repaired

@@ -1,5 +1,6 @@
 """The ingest_dumps flow end to end on the bundled sample corpus and on small hand-made folders."""
 
+import hashlib
 import shutil
 from datetime import UTC, datetime
 from pathlib import Path
@@ -81,6 +82,26 @@ def test_checks_pass_and_run_is_recorded(sample_run):
         (first["run_id"], first["files_new"], first["dumps_loaded"]),
         (second["run_id"], 0, 0),
     ]
+
+
+def test_raw_archive_keeps_every_stored_dump_exactly(sample_run, sample_kinds):
+    target, _, _ = sample_run
+    archive = target.with_suffix(".raw")
+    files = sorted(str(p.relative_to(archive)) for p in archive.glob("*/*.parquet"))
+    # Only the files stored dumps point at are kept (the no-op second run archived nothing).
+    assert files == [name for (name,) in query(target, "select distinct raw_file from raw_dumps order by 1")]
+    rows = query(
+        target,
+        "select d.dump_id, d.first_path, a.content from raw_dumps as d "
+        "join read_parquet(? || '/' || ?, filename = true) as a "
+        "on a.dump_id = d.dump_id and a.filename = ? || '/' || d.raw_file",
+        [str(archive), "*/*.parquet", str(archive)],
+    )
+    assert len(rows) == len(query(target, "select * from raw_dumps"))
+    for dump_id, path, content in rows:
+        assert hashlib.sha256(content).hexdigest() == dump_id
+        if sample_kinds.get(path) != "duplicate":
+            assert content == Path(path).read_bytes()
 
 
 def test_second_ingest_adds_nothing(sample_run):

@@ -13,7 +13,7 @@ from flows.settings import SAMPLE_DIR
 
 # What a run writes, minus what differs by run (run ids, ingestion clock): table -> columns.
 CONTENT = {
-    "raw_dumps": "dump_id, first_path, size_bytes, md5(content), encoding, repairs, line_labels, "
+    "raw_dumps": "dump_id, first_path, size_bytes, encoding, repairs, line_labels, "
     "captured_at, capture_method, status, article_id",
     "dump_files": "path, size_bytes, mtime_ns, dump_id",
     "ticker_snapshots": "snapshot_id, captured_at, capture_method, edition, n_items, stated_date",

@@ -16,7 +16,7 @@ from flows import warehouse as wh
 
 REPO = Path(__file__).resolve().parents[2]
 # Columns a re-run legitimately changes (which run, when); everything else must be identical.
-LINEAGE = ["run_id", "ingested_at", "seen_at", "rejected_at"]
+LINEAGE = ["run_id", "ingested_at", "seen_at", "rejected_at", "raw_file"]
 ROW_HASHES = "select hash(*columns(lambda c: not list_contains($lineage, c))) from query_table($table)"
 
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import duckdb
 import pytest
+from helpers import copy_warehouse
 
 from flows import warehouse as wh
 from flows.ingest_dumps import ingest_dumps
@@ -28,7 +28,7 @@ def clean(prefect_harness, tmp_path_factory) -> tuple[Path, Path]:
 def test_rebuild_repairs_a_tampered_warehouse(clean, tmp_path, fingerprint_of):
     _, reference = clean
     target = tmp_path / "warehouse.duckdb"
-    shutil.copy(reference, target)
+    copy_warehouse(reference, target)
     con = duckdb.connect(str(target))
     con.execute("delete from ticker_items where position % 3 = 0")
     remaining_items = con.execute("select count(*) from ticker_items").fetchone()[0]
@@ -57,7 +57,7 @@ def test_rebuild_repairs_a_tampered_warehouse(clean, tmp_path, fingerprint_of):
 def test_rebuild_of_an_intact_warehouse_changes_nothing(clean, tmp_path, fingerprint_of):
     _, reference = clean
     target = tmp_path / "warehouse.duckdb"
-    shutil.copy(reference, target)
+    copy_warehouse(reference, target)
     summary = rebuild_warehouse(warehouse=str(target))
     assert all(c == {"added": 0, "removed": 0} for c in summary["rows_changed"].values())
     assert summary["status_changes"] == []

@@ -8,7 +8,6 @@ import duckdb
 import pytest
 
 from flows import warehouse as wh
-from transforms.tables import stored_bytes
 
 
 def _columns(target: Path, table: str) -> list[str]:
@@ -97,10 +96,10 @@ def test_migrations_are_numbered_up_to_the_current_version():
 
 
 def _version_2_warehouse(target: Path, seed: bytes) -> None:
-    """Downgrade a one-dump warehouse to what schema 2 stored: items keyed, the dump's bytes as read."""
+    """Downgrade a one-dump warehouse to what schema 2 stored: items keyed, the dump's bytes in content."""
     con = duckdb.connect(str(target))
     con.execute("update raw_dumps set content = ?", [seed])
-    con.execute("alter table raw_dumps drop column content_codec")
+    con.execute("alter table raw_dumps drop column raw_file")
     con.execute("alter table ticker_items rename to items_3")
     con.execute(
         "create table ticker_items (snapshot_id varchar not null, position integer not null, "
@@ -126,7 +125,7 @@ def test_schema_2_warehouse_keeps_its_items_and_raw_bytes_and_rebuilds(
     ingest_dumps(paths=[str(landing)], warehouse=str(target))
     reference = fingerprint_of(target)
     _version_2_warehouse(target, seed_bytes)
-    assert "content_codec" not in _columns(target, "raw_dumps")
+    assert "raw_file" not in _columns(target, "raw_dumps")
 
     con = wh.connect(target)  # migrates 2 -> 3
     keys = con.execute(
@@ -134,19 +133,23 @@ def test_schema_2_warehouse_keeps_its_items_and_raw_bytes_and_rebuilds(
         "and constraint_type = 'PRIMARY KEY'"
     ).fetchone()[0]
     items = con.execute("select count(*) from ticker_items").fetchone()[0]
-    stored = con.execute("select content, content_codec, size_bytes from raw_dumps").fetchall()
+    stored = con.execute("select content, raw_file from raw_dumps").fetchall()
     con.close()
     assert keys == 0 and items == 48
-    assert [stored_bytes(bytes(c), codec, size) for c, codec, size in stored] == [seed_bytes]
+    assert stored == [(seed_bytes, None)]
 
-    # A rebuild reads the old rows' bytes as stored and re-stores them compressed: the warehouse then
+    # A rebuild parses the bytes stored in content and moves them to the raw archive: the warehouse then
     # holds what a fresh ingest makes (raw_dumps compared by column name: the migration appended one).
     rebuild_warehouse(warehouse=str(target))
     after = fingerprint_of(target)
-    assert {t: after[t] for t in after if t != "raw_dumps"} == {
-        t: reference[t] for t in after if t != "raw_dumps"
-    }
+    del after["raw_dumps"], reference["raw_dumps"]
+    assert after == reference
     con = duckdb.connect(str(target), read_only=True)
-    codecs = con.execute("select content_codec, octet_length(content) < size_bytes from raw_dumps").fetchall()
+    # The archive keeps exactly the one file the dump points at (the first ingest's was pruned).
+    moved = con.execute(
+        "select d.content is null, a.content from raw_dumps as d "
+        "join read_parquet(? || '/*/*.parquet', filename = true) as a using (dump_id)",
+        [str(target.with_suffix(".raw"))],
+    ).fetchall()
     con.close()
-    assert codecs == [("zstd", True)]
+    assert moved == [(True, seed_bytes)]
