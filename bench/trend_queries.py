@@ -62,7 +62,7 @@ FILL_SQL = [
     join ticker_snapshots as s using (snapshot_id)
     group by i.headline_id
     """,
-    # What every load maintains for the days it touches (sql/load/headline_days.sql), here for all days.
+    # What the loads build item by item (sql/load/headline_days.sql), here for all days at once.
     """
     insert into headline_days
     select

@@ -101,7 +101,7 @@ def replace_derived(con: duckdb.DuckDBPyConnection, batch_dirs: list[Path]) -> d
 def rebuild_warehouse(
     warehouse: str | None = None, batch_size: int | None = None, lock_timeout_s: float | None = None
 ) -> dict:
-    """Re-derive every derived table from raw_dumps.content; return rows added/removed and status changes."""
+    """Re-derive every derived table from the stored dump bytes; return rows changed and status changes."""
     settings = load_settings()
     target = Path(warehouse or settings.warehouse)
     if not target.exists():

@@ -314,9 +314,10 @@ def _today_in_headline(headline: str) -> date | None:
 
 def ticker_stated_date(headlines: Sequence[str]) -> date | None:
     """Return the date a ticker's rubric headlines state as today (one per ticker), else None."""
-    counts = Counter(d for d in map(_today_in_headline, headlines) if d is not None)
-    if not counts:
-        return None
+    found = [d for d in map(_today_in_headline, headlines) if d is not None]
+    if len(found) <= 1:  # most tickers: no rubric headline, or one
+        return found[0] if found else None
+    counts = Counter(found)
     return max(counts, key=lambda d: (counts[d], d))
 
 

@@ -17,9 +17,11 @@ BINARY_CONTROL_SHARE = 0.05
 
 # UTF-8 read as Latin-1/cp1252 turns é into "Ã©", Arabic into "Ø§"/"Ù„", quotes into "â€": ftfy's full
 # check is costly, so it runs only on text showing one of these lead characters before a continuation.
-_MOJIBAKE_HINT = re.compile(
-    "[\u00c2\u00c3\u00c5\u00ce\u00cf\u00d8\u00d9\u00da\u00db\u00e2][\u0080-\u00bf\u0152-\u2122]"
-)
+_MOJIBAKE_LEADS = "\u00c2\u00c3\u00c5\u00ce\u00cf\u00d8\u00d9\u00da\u00db\u00e2"
+_MOJIBAKE_HINT = re.compile(f"[{_MOJIBAKE_LEADS}][\u0080-\u00bf\u0152-\u2122]")
+# The lead characters in UTF-8 (all in U+00C0-U+00FF: 0xC3, then the code point - 0x40). Text decoded
+# from UTF-8 can show the hint only if its bytes hold one; a bytes scan finds that ~9x faster.
+_MOJIBAKE_LEAD_BYTES = re.compile(b"\xc3[" + bytes(ord(c) - 0x40 for c in _MOJIBAKE_LEADS) + b"]")
 _CONTROL = re.compile(r"[\x01-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # The same characters as bytes: what UTF-8 and cp1252 decode them from. Deleting every other byte value
 # (bytes.translate, ~6x faster than the regex) tells whether a file can hold any control character.
@@ -83,15 +85,20 @@ def decode_bytes(data: bytes) -> Decoded:
     elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         text = data.decode("utf-16", errors="replace")
         return _finish(text, "utf-16", [*repairs, "utf16_decoded"], may_hold_control=True)
+    may_show_mojibake = True
     try:
         text, encoding = data.decode("utf-8"), "utf-8"
+        may_show_mojibake = _MOJIBAKE_LEAD_BYTES.search(data) is not None
     except UnicodeDecodeError:
         text, encoding, more = _decode_lines_mixed(data)
         repairs.extend(more)
-    return _finish(text, encoding, repairs, may_hold_control=bool(data.translate(None, _NOT_CONTROL_BYTES)))
+    may_hold_control = bool(data.translate(None, _NOT_CONTROL_BYTES))
+    return _finish(text, encoding, repairs, may_hold_control, may_show_mojibake)
 
 
-def _finish(text: str, encoding: str, repairs: list[str], may_hold_control: bool) -> Decoded:
+def _finish(
+    text: str, encoding: str, repairs: list[str], may_hold_control: bool, may_show_mojibake: bool = True
+) -> Decoded:
     # NUL runs are what a crash mid-write leaves (a zero-filled tail): drop them, keep the text.
     n_nul = text.count("\x00")
     if n_nul:
@@ -105,7 +112,7 @@ def _finish(text: str, encoding: str, repairs: list[str], may_hold_control: bool
             )
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
-    if _MOJIBAKE_HINT.search(text) and ftfy.badness.is_bad(text):
+    if may_show_mojibake and _MOJIBAKE_HINT.search(text) and ftfy.badness.is_bad(text):
         fixed = ftfy.fix_encoding(text)
         if fixed != text:
             text = fixed
