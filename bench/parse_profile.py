@@ -1,0 +1,73 @@
+"""Where a worker's time goes: the per-dump cost of read_and_stage in one process, and its biggest parts.
+
+    .venv/bin/python bench/parse_profile.py [--dumps 8000] [--batch 2000]
+
+Generates a corpus with the sample generator, stages one batch first (so the taxonomy, language models and
+per-worker memos are warm, as in a worker past its first batch), then stages the rest batch by batch as a
+worker does: once timed, once under cProfile. Prints ms a dump in steady state, then the functions with the
+most time of their own, in microseconds a dump (cProfile slows the profiled pass; the shares hold).
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import pstats
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from flows.discovery import find_new_files  # noqa: E402 - after the path tweak for `python bench/...`
+from flows.sample_corpus import write_corpus  # noqa: E402
+from flows.settings import OUTLETS_CSV  # noqa: E402
+from flows.staging import read_and_stage  # noqa: E402
+
+
+def stage_all(batches: list, out: Path, tag: str) -> None:
+    """Stage every batch as a worker does, each into its own folder."""
+    for i, batch in enumerate(batches):
+        read_and_stage(batch, str(out / tag / f"{i:05d}"), "bench", 5 * 1024 * 1024, str(OUTLETS_CSV))
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Generate a corpus, warm up, time and profile staging it; print the figures."""
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    parser.add_argument("--dumps", type=int, default=8000)
+    parser.add_argument("--batch", type=int, default=2000)
+    parser.add_argument("--top", type=int, default=15)
+    args = parser.parse_args(argv)
+
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        write_corpus(work / "corpus", args.dumps, seed=20241223)
+        files, _ = find_new_files([str(work / "corpus")], set())
+        warm, rest = files[: args.batch], files[args.batch :]
+        batches = [rest[i : i + args.batch] for i in range(0, len(rest), args.batch)]
+        stage_all([warm], work / "staged", "warm")
+
+        started = time.perf_counter()
+        stage_all(batches, work / "staged", "timed")
+        per_dump_ms = (time.perf_counter() - started) / len(rest) * 1000
+        print(f"steady state: {per_dump_ms:.3f} ms a dump on one core ({len(rest)} dumps after the warm-up)")
+
+        profile = cProfile.Profile()
+        profile.enable()
+        stage_all(batches, work / "staged", "profiled")
+        profile.disable()
+
+    stats = pstats.Stats(profile).stats  # (file, line, name) -> (calls, primitive, own, cumulative, callers)
+    total = sum(own for _, _, own, _, _ in stats.values())
+    print(f"\nown time by function, profiled pass ({total / len(rest) * 1e6:.0f} us a dump under cProfile):")
+    print("| function | us a dump | share |\n|---|---:|---:|")
+    for (file, line, name), (_, _, own, _, _) in sorted(stats.items(), key=lambda kv: -kv[1][2])[: args.top]:
+        where = name if file == "~" else f"{Path(file).name}:{line}({name})"
+        print(f"| {where} | {own / len(rest) * 1e6:.1f} | {own / total:.0%} |")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
