@@ -215,7 +215,9 @@ def _copy_seed(folder: Path, name: str) -> Path:
     return target
 
 
-def test_same_dump_under_two_names(prefect_harness, tmp_path):
+@pytest.mark.parametrize("workers", ["1", "2"])  # both copies in one batch, or one in each of two
+def test_same_dump_under_two_names(prefect_harness, tmp_path, monkeypatch, workers):
+    monkeypatch.setenv("TICKERHOUSE_WORKERS", workers)
     landing = tmp_path / "landing"
     _copy_seed(landing, "a.txt")
     _copy_seed(landing / "sub", "b.txt")
@@ -224,10 +226,28 @@ def test_same_dump_under_two_names(prefect_harness, tmp_path):
     assert summary["rows_added"]["raw_dumps"] == 1
     assert summary["rows_added"]["dump_files"] == 2
     assert summary["rows_added"]["ticker_items"] == 48
+    assert summary["checks"]["items_match_snapshots"] == 0
     # a third name in a later run adds a file row and nothing else
     _copy_seed(landing, "c.txt")
     again = ingest_dumps(paths=[str(landing)], warehouse=str(target))
     assert {t: n for t, n in again["rows_added"].items() if n} == {"dump_files": 1}
+
+
+def test_interleaved_ingests_build_the_aggregates_one_ingest_builds(prefect_harness, tmp_path):
+    # headlines and headline_days are merged run by run from the new items only: ingesting the sample in
+    # three interleaved thirds (every day and most headlines touched by each run) must end where one
+    # ingest of it does.
+    files = sorted(str(p) for p in SAMPLE_DIR.rglob("*.txt"))
+    once, stepwise = tmp_path / "once.duckdb", tmp_path / "stepwise.duckdb"
+    ingest_dumps(paths=files, warehouse=str(once))
+    for part in range(3):
+        ingest_dumps(paths=files[part::3], warehouse=str(stepwise))
+    for sql in (
+        "select * from headlines order by headline_id",
+        "select * from headline_days order by day, headline_id",
+        "select count(*), sum(n_items) from ticker_snapshots",
+    ):
+        assert query(stepwise, sql) == query(once, sql)
 
 
 def test_manifest_gives_capture_time_and_cannot_escape_its_folder(prefect_harness, tmp_path):
