@@ -85,14 +85,13 @@ def decode_bytes(data: bytes) -> Decoded:
     elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         text = data.decode("utf-16", errors="replace")
         return _finish(text, "utf-16", [*repairs, "utf16_decoded"], may_hold_control=True)
-    may_show_mojibake = True
     try:
         text, encoding = data.decode("utf-8"), "utf-8"
-        may_show_mojibake = _MOJIBAKE_LEAD_BYTES.search(data) is not None
     except UnicodeDecodeError:
         text, encoding, more = _decode_lines_mixed(data)
         repairs.extend(more)
     may_hold_control = bool(data.translate(None, _NOT_CONTROL_BYTES))
+    may_show_mojibake = encoding != "utf-8" or _MOJIBAKE_LEAD_BYTES.search(data) is not None
     return _finish(text, encoding, repairs, may_hold_control, may_show_mojibake)
 
 

@@ -299,13 +299,16 @@ def _items_table(
     snapshot_of_item = np.repeat(np.arange(len(tickers), dtype=np.int32), lengths)
     position = np.arange(len(codes), dtype=np.int32) - np.repeat(np.cumsum(lengths) - lengths, lengths) + 1
 
-    def encoded(values: list[str]) -> pa.DictionaryArray:
-        """Items' column from one value per distinct text (spellings share an id: unique values kept)."""
-        dictionary, of_text = np.unique(np.asarray(values, dtype=object), return_inverse=True)
-        return pa.DictionaryArray.from_arrays(
-            pa.array(of_text.astype(np.int32)[codes]), pa.array(dictionary, pa.string())
-        )
+    def encoded(values: list[str]) -> tuple[pa.DictionaryArray, np.ndarray]:
+        """Items' column from one value per distinct text, and each item's code in its sorted dictionary.
 
+        Spellings share an id, so values repeat: np.unique keeps each once, in sorted order.
+        """
+        dictionary, of_text = np.unique(np.asarray(values, dtype=object), return_inverse=True)
+        of_item = of_text.astype(np.int32)[codes]
+        return pa.DictionaryArray.from_arrays(pa.array(of_item), pa.array(dictionary, pa.string())), of_item
+
+    language, language_of_item = encoded(languages)
     items = pa.Table.from_arrays(
         [
             pa.DictionaryArray.from_arrays(
@@ -313,18 +316,17 @@ def _items_table(
             ),
             pa.array([s["captured_at"] for s in snapshots], _TS).take(pa.array(snapshot_of_item)),
             pa.array(position, type=pa.int32()),
-            encoded(texts),
-            encoded(ids),
-            encoded(languages),
+            encoded(texts)[0],
+            encoded(ids)[0],
+            language,
         ],
         schema=STAGED_SCHEMAS["items"],
     )
     headlines = pd.DataFrame({"headline_id": ids, "headline": texts, "language": languages}, dtype="str")
-    # Languages numbered alphabetically, so argmax (the first maximum) breaks ties alphabetically.
-    names = sorted(set(languages))
-    rank = np.array([names.index(lang) for lang in languages], dtype=np.int32)
+    # The language dictionary is sorted, so argmax (the first maximum) breaks ties alphabetically.
+    names = language.dictionary.to_pylist()
     counts = np.zeros((len(tickers), max(len(names), 1)), dtype=np.int32)
-    np.add.at(counts, (snapshot_of_item, rank[codes]), 1)  # every snapshot has at least one item
+    np.add.at(counts, (snapshot_of_item, language_of_item), 1)  # every snapshot has at least one item
     return items, headlines, [names[i] for i in counts.argmax(axis=1)]
 
 
