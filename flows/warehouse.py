@@ -182,9 +182,11 @@ def archive_name(batch_dir: str | Path) -> str:
 def archive_staged(con: duckdb.DuckDBPyConnection, batch_dirs: list[str] | list[Path]) -> None:
     """Move each staged batch's bytes into the raw archive, durably, before the load refers to them."""
     archive = raw_archive(con)
+    if archive is None:
+        return
     for batch_dir in batch_dirs:
         staged = storage.join(batch_dir, RAW_STAGED)
-        if archive is None or not storage.exists(staged):
+        if not storage.exists(staged):
             continue
         target = archive / archive_name(batch_dir)
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -198,24 +200,21 @@ def archive_staged(con: duckdb.DuckDBPyConnection, batch_dirs: list[str] | list[
             os.close(directory)
 
 
-def prune_raw_archive(con: duckdb.DuckDBPyConnection) -> int:
+def prune_raw_archive(con: duckdb.DuckDBPyConnection) -> None:
     """Delete the archive files no stored dump points at (a crashed load's, those a rebuild replaced).
 
-    Run after a commit: what the committed warehouse refers to is exactly what stays. Returns how many.
+    Run after a commit: what the committed warehouse refers to is exactly what stays.
     """
     archive = raw_archive(con)
     if archive is None or not archive.exists():
-        return 0
+        return
     kept = {name for (name,) in con.execute(sql_text("queries/raw_files")).fetchall()}
-    removed = 0
     for file in archive.glob("*/*.parquet"):
         if f"{file.parent.name}/{file.name}" not in kept:
             file.unlink()
-            removed += 1
     for folder in archive.iterdir():
         if folder.is_dir() and not any(folder.iterdir()):
             folder.rmdir()
-    return removed
 
 
 def insert_staged(con: duckdb.DuckDBPyConnection, batch_dirs: list[str] | list[Path]) -> None:
