@@ -105,17 +105,21 @@ def ingest_dumps(
         storage.remove_tree(staging)  # leftovers of a crashed run: never loaded, their files re-read now
         if local_processes > 0:
             start_local_pool(local_processes)
-        # Extract: what is new since the last run
-        files, n_seen = discover_files(paths, target).unquote()
-        # Transform: parse and normalize in batches across worker processes, staged as Parquet
-        batches = split_batches(files, batch_size or settings.batch_size, settings.workers)
-        dirs = [storage.join(staging, run_id, f"{i:05d}") for i in range(len(batches))]
-        shared = (run_id, settings.max_dump_bytes, str(OUTLETS_CSV), local_processes)
-        futures = [parse_batch.submit(FileBatch(b), d, *shared) for b, d in zip(batches, dirs, strict=True)]
-        with tqdm(total=len(files), unit="dump", disable=not progress, desc="ingest") as bar:
-            for future in as_completed(futures):
-                bar.update(future.result()["files"])
-        stop_local_pools()
+        try:
+            # Extract: what is new since the last run
+            files, n_seen = discover_files(paths, target).unquote()
+            # Transform: parse and normalize in batches across worker processes, staged as Parquet
+            batches = split_batches(files, batch_size or settings.batch_size, settings.workers)
+            dirs = [storage.join(staging, run_id, f"{i:05d}") for i in range(len(batches))]
+            shared = (run_id, settings.max_dump_bytes, str(OUTLETS_CSV), local_processes)
+            futures = [
+                parse_batch.submit(FileBatch(b), d, *shared) for b, d in zip(batches, dirs, strict=True)
+            ]
+            with tqdm(total=len(files), unit="dump", disable=not progress, desc="ingest") as bar:
+                for future in as_completed(futures):
+                    bar.update(future.result()["files"])
+        finally:
+            stop_local_pools()  # before the load, and when discovery or a batch fails: no worker outlives it
         # Load: one transaction from this single writer, then the checks
         start = {
             "run_id": run_id,
