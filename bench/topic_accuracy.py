@@ -16,16 +16,10 @@ import pandas as pd
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from transforms.topic_quality import score  # noqa: E402
 from transforms.topic_tags import MIN_BODY_TERMS, article_topics  # noqa: E402
 from transforms.topics import Taxonomy, load_taxonomy, tag_texts  # noqa: E402
 
-LABEL_TO_TOPIC = {
-    "business": "economy",
-    "health": "health",
-    "politics": "politics",
-    "sports": "sports",
-    "technology": "technology",
-}
 SPLITS = {"train": "train_50_per_label.tsv", "dev": "dev.tsv"}
 
 
@@ -33,30 +27,6 @@ def read_split(shared: Path, split: str) -> pd.DataFrame:
     """Return one labelled split: one row per article with category, headline, text."""
     path = shared / "fixtures" / "masakhanews_fra" / SPLITS[split]
     return pd.read_csv(path, sep="\t", usecols=["category", "headline", "text"])
-
-
-def score(gold: pd.Series, predicted: pd.DataFrame) -> pd.DataFrame:
-    """Return precision, recall, F1 and support per label plus a macro row."""
-    rows = []
-    for label, topic in LABEL_TO_TOPIC.items():
-        hit = set(predicted.loc[predicted["topic"] == topic, "row"])
-        is_pred = gold.index.isin(list(hit))
-        is_gold = (gold == label).to_numpy()
-        tp = int((is_pred & is_gold).sum())
-        precision = tp / is_pred.sum() if is_pred.sum() else 0.0
-        recall = tp / is_gold.sum() if is_gold.sum() else 0.0
-        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-        rows.append((label, topic, precision, recall, f1, int(is_gold.sum())))
-    table = pd.DataFrame(rows, columns=["label", "topic", "precision", "recall", "f1", "support"])
-    macro = table[["precision", "recall", "f1"]].mean()
-    table.loc[len(table)] = ["macro", "", *macro.tolist(), int(table["support"].sum())]
-    return table
-
-
-def macro_f1(frame: pd.DataFrame, taxonomy: Taxonomy, column: str = "headline") -> float:
-    """Return the macro-F1 over the five labels when tagging `column` in French."""
-    tags = tag_texts(frame[column], taxonomy, pd.Series("fr", index=frame.index))
-    return float(score(frame["category"], tags).iloc[-1]["f1"])
 
 
 def markdown(table: pd.DataFrame) -> str:
