@@ -36,7 +36,7 @@ format: $(STAMP)
 # Regenerates the bundled sample corpus (deterministic) and adds the real seed dump.
 sample: $(STAMP)
 	rm -rf data/sample
-	$(PY) -m flows.sample_corpus --out data/sample --dumps 400 --interval-minutes 180
+	$(PY) -m tickerhouse.samples.corpus --out data/sample --dumps 400 --interval-minutes 180
 	cp ../shared/seeds/000_46a3b748499c8f06.txt data/sample/
 	# git keeps no mtimes, so the bundle leaves out the files a clone could only date by mtime:
 	# fr/2024-12-15/page-12.txt and ar/2024-12-01/page-1.txt (no stamp, no manifest row, no dated ticker)

@@ -22,10 +22,9 @@ from pathlib import Path
 
 import duckdb
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
+from tickerhouse.samples.corpus import write_corpus
 
-from flows.sample_corpus import write_corpus  # noqa: E402 - after the path tweak for `python bench/...`
+REPO = Path(__file__).resolve().parents[1]
 
 TICKERHOUSE = str(Path(sys.executable).parent / "tickerhouse")
 

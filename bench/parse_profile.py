@@ -13,18 +13,16 @@ from __future__ import annotations
 import argparse
 import cProfile
 import pstats
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
+from tickerhouse.io.discovery import find_new_files
+from tickerhouse.resources import OUTLETS_CSV
+from tickerhouse.samples.corpus import write_corpus
+from tickerhouse.staging import read_and_stage
 
-from flows.discovery import find_new_files  # noqa: E402 - after the path tweak for `python bench/...`
-from flows.sample_corpus import write_corpus  # noqa: E402
-from flows.settings import OUTLETS_CSV  # noqa: E402
-from flows.staging import read_and_stage  # noqa: E402
+REPO = Path(__file__).resolve().parents[1]
 
 
 def stage_all(batches: list, out: Path, tag: str) -> None:

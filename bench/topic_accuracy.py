@@ -7,18 +7,16 @@ tags against single-label gold, so precision is a lower bound when a headline ha
 """
 
 import argparse
-import sys
 import time
 from pathlib import Path
 
 import pandas as pd
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
+from tickerhouse.transforms.topic_quality import score
+from tickerhouse.transforms.topic_tags import MIN_BODY_TERMS, article_topics
+from tickerhouse.transforms.topics import Taxonomy, load_taxonomy, tag_texts
 
-from transforms.topic_quality import score  # noqa: E402
-from transforms.topic_tags import MIN_BODY_TERMS, article_topics  # noqa: E402
-from transforms.topics import Taxonomy, load_taxonomy, tag_texts  # noqa: E402
+REPO = Path(__file__).resolve().parents[1]
 
 SPLITS = {"train": "train_50_per_label.tsv", "dev": "dev.tsv"}
 

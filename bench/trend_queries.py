@@ -12,15 +12,14 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
+from tickerhouse import warehouse as wh
+from tickerhouse.resources import sql_text
 
-from flows import warehouse as wh  # noqa: E402 - after the path tweak for `python bench/...`
+REPO = Path(__file__).resolve().parents[1]
 
 SNAPSHOTS_PER_DAY = 96  # one every 15 minutes
 TICKER_LENGTH = 50
@@ -128,7 +127,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"simulated: {args.days} days, {n_items:,} ticker items, built in {built:.1f} s")
         print("\n| query | median ms |\n|---|---|")
         for label, (name, query_params) in QUERIES.items():
-            sql = wh.sql_text(name)
+            sql = sql_text(name)
             timings = []
             for _ in range(args.repeats):
                 t0 = time.perf_counter()

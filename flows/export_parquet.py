@@ -25,10 +25,11 @@ from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 
-from flows import warehouse as wh
-from flows.locks import run_lock
-from flows.settings import SQL_DIR, load_settings
-from transforms.export_plan import (
+from tickerhouse import warehouse as wh
+from tickerhouse.io.locks import run_lock
+from tickerhouse.resources import SQL_DIR, sql_text
+from tickerhouse.settings import load_settings
+from tickerhouse.transforms.export_plan import (
     NULL_PARTITION,
     WHOLE,
     Dataset,
@@ -63,7 +64,7 @@ def load_datasets() -> list[Dataset]:
 
 
 def _relation(con: duckdb.DuckDBPyConnection, dataset: Dataset) -> duckdb.DuckDBPyRelation:
-    return con.sql(wh.sql_text(f"export/{dataset.name}"))
+    return con.sql(sql_text(f"export/{dataset.name}"))
 
 
 def _partition_text(value: object) -> str:

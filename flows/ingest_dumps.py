@@ -13,12 +13,13 @@ from prefect.futures import as_completed
 from prefect.utilities.annotations import quote
 from tqdm import tqdm
 
-from flows import storage
-from flows import warehouse as wh
-from flows.discovery import FileBatch, FileRef, find_new_files
-from flows.locks import run_lock
-from flows.settings import OUTLETS_CSV, Settings, load_settings
-from flows.staging import local_pool, read_and_stage, split_batches, start_local_pool, stop_local_pools
+from tickerhouse import warehouse as wh
+from tickerhouse.io import storage
+from tickerhouse.io.discovery import FileBatch, FileRef, find_new_files
+from tickerhouse.io.locks import run_lock
+from tickerhouse.resources import OUTLETS_CSV
+from tickerhouse.settings import Settings, load_settings
+from tickerhouse.staging import local_pool, read_and_stage, split_batches, start_local_pool, stop_local_pools
 
 
 @task(retries=3, retry_delay_seconds=[2, 5, 15], cache_policy=NO_CACHE)

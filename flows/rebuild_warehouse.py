@@ -13,11 +13,12 @@ import pandas as pd
 import pyarrow.parquet as pq
 from prefect import flow, get_run_logger
 
-from flows import warehouse as wh
-from flows.locks import run_lock
-from flows.settings import OUTLETS_CSV, load_settings
-from flows.staging import stage_batch
-from transforms.tables import SourceFile
+from tickerhouse import warehouse as wh
+from tickerhouse.io.locks import run_lock
+from tickerhouse.resources import OUTLETS_CSV, sql_text
+from tickerhouse.settings import load_settings
+from tickerhouse.staging import stage_batch
+from tickerhouse.transforms.tables import SourceFile
 
 # Observations, not derivations: which file versions were seen is never re-derived from bytes.
 KEPT_TABLES = ("dump_files",)
@@ -48,7 +49,7 @@ def stage_stored_dumps(
     """Stage every stored dump's bytes in batches, exactly as ingest stages files; return the batch dirs."""
     outlets = pd.read_csv(OUTLETS_CSV, dtype=str, keep_default_na=False)
     archive = _ArchiveReader(wh.raw_archive(con))
-    cursor = con.execute(wh.sql_text("rebuild/stored_dumps"))
+    cursor = con.execute(sql_text("rebuild/stored_dumps"))
     dirs: list[Path] = []
     while rows := cursor.fetchmany(batch_size):
         contents = [
@@ -75,20 +76,20 @@ def stage_stored_dumps(
 
 def replace_derived(con: duckdb.DuckDBPyConnection, batch_dirs: list[Path]) -> dict:
     """Inside the caller's transaction: clear derived rows, load the staged batches, report the changes."""
-    con.execute(wh.sql_text("rebuild/rebuild_hashes"))
+    con.execute(sql_text("rebuild/rebuild_hashes"))
     for table in DERIVED_TABLES:
-        con.execute(wh.sql_text("rebuild/record_hashes"), {"side": "before", "table": table})
-    con.execute(wh.sql_text("rebuild/keep_lineage"))
+        con.execute(sql_text("rebuild/record_hashes"), {"side": "before", "table": table})
+    con.execute(sql_text("rebuild/keep_lineage"))
     for table in DERIVED_TABLES:
-        con.execute(wh.sql_text(f"rebuild/clear/{table}"))
+        con.execute(sql_text(f"rebuild/clear/{table}"))
     wh.insert_staged(con, batch_dirs)
-    con.execute(wh.sql_text("rebuild/restore_lineage"))
+    con.execute(sql_text("rebuild/restore_lineage"))
     for table in DERIVED_TABLES:
-        con.execute(wh.sql_text("rebuild/record_hashes"), {"side": "after", "table": table})
+        con.execute(sql_text("rebuild/record_hashes"), {"side": "after", "table": table})
     diff = {t: {"added": 0, "removed": 0} for t in DERIVED_TABLES}
-    for table, added, removed in con.execute(wh.sql_text("rebuild/diff")).fetchall():
+    for table, added, removed in con.execute(sql_text("rebuild/diff")).fetchall():
         diff[table] = {"added": added, "removed": removed}
-    changed = con.execute(wh.sql_text("rebuild/status_changes")).fetchall()
+    changed = con.execute(sql_text("rebuild/status_changes")).fetchall()
     return {
         "rows_changed": diff,
         "status_changes": [
@@ -120,7 +121,7 @@ def rebuild_warehouse(
             with wh.transaction(con):
                 changes = replace_derived(con, dirs)
             wh.prune_raw_archive(con)  # the archive files the re-staged dumps replaced
-            statuses = dict(con.execute(wh.sql_text("rebuild/dump_statuses")).fetchall())
+            statuses = dict(con.execute(sql_text("rebuild/dump_statuses")).fetchall())
             summary = {
                 "run_id": run_id,
                 "kind": "rebuild",

@@ -11,11 +11,12 @@ import pyarrow.parquet as pq
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
-from flows import warehouse as wh
-from flows.locks import run_lock
-from flows.settings import TOPICS_TOML, load_settings, read_taxonomy
-from transforms.tables import to_arrow
-from transforms.topic_tags import article_topics, headline_tokens, headline_topics
+from tickerhouse import warehouse as wh
+from tickerhouse.io.locks import run_lock
+from tickerhouse.resources import TOPICS_TOML, read_taxonomy, sql_text
+from tickerhouse.settings import load_settings
+from tickerhouse.transforms.tables import to_arrow
+from tickerhouse.transforms.topic_tags import article_topics, headline_tokens, headline_topics
 
 # Derived tables retag replaces, each loaded by its own sql/load statement.
 DERIVED = ("headline_topics", "article_topics", "headline_tokens")
@@ -28,8 +29,8 @@ def retag_warehouse(warehouse: str, taxonomy_path: str, staging: str) -> dict:
     con = wh.connect(Path(warehouse))
     try:
         # Extract: the text ingest stored (first spelling of each headline; article title and body)
-        headlines = con.execute(wh.sql_text("retag/headlines")).df()
-        articles = con.execute(wh.sql_text("retag/articles")).df()
+        headlines = con.execute(sql_text("retag/headlines")).df()
+        articles = con.execute(sql_text("retag/articles")).df()
         # Transform: the same pure transforms ingest uses, staged with the same schemas
         tables = {
             "headline_topics": headline_topics(headlines, taxonomy),
@@ -43,10 +44,10 @@ def retag_warehouse(warehouse: str, taxonomy_path: str, staging: str) -> dict:
         # Load: all tags replaced, or none of them
         with wh.transaction(con):
             for name in DERIVED:
-                con.execute(wh.sql_text(f"retag/clear_{name}"))
-                con.execute(wh.sql_text(f"load/{name}"), {"files": [str(target / f"{name}.parquet")]})
+                con.execute(sql_text(f"retag/clear_{name}"))
+                con.execute(sql_text(f"load/{name}"), {"files": [str(target / f"{name}.parquet")]})
             con.execute(
-                wh.sql_text("retag/record_taxonomy"),
+                sql_text("retag/record_taxonomy"),
                 {"version": taxonomy.version, "retagged_at": datetime.now(UTC).isoformat()},
             )
         counts = wh.table_counts(con)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 
-from flows.settings import RUNNERS
+from tickerhouse.settings import RUNNERS
 
 
 def make_task_runner(kind: str, workers: int, dask_address: str | None = None) -> tuple[TaskRunner, int]:

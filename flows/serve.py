@@ -24,8 +24,8 @@ from prefect.logging import get_logger
 from prefect.schedules import Cron, Interval, Schedule
 from prefect.settings import PREFECT_API_URL, temporary_settings
 
-from flows.export_parquet import export_parquet
-from flows.ingest_dumps import ingest_dumps
+from tickerhouse.flows.export_parquet import export_parquet
+from tickerhouse.flows.ingest_dumps import ingest_dumps
 
 TIMEZONE = "Africa/Casablanca"
 # Every 15 minutes: the capture cadence of the landing folder.
@@ -41,9 +41,9 @@ log = get_logger("tickerhouse.serve")
 def _retag_deployment(warehouse: str) -> RunnerDeployment | None:
     """Return the on-demand retag deployment, or None while flows/retag_topics.py does not exist yet."""
     try:
-        from flows.retag_topics import retag_topics
+        from tickerhouse.flows.retag_topics import retag_topics
     except ModuleNotFoundError as err:
-        if err.name != "flows.retag_topics":
+        if err.name != "tickerhouse.flows.retag_topics":
             raise
         log.warning("no retag deployment: flows/retag_topics.py (flow retag_topics) is not there yet")
         return None

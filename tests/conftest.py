@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[1]
-SHARED = REPO.parent / "shared"
+from helpers import REPO, SHARED
+
 SEED = SHARED / "seeds" / "000_46a3b748499c8f06.txt"
 SAMPLE_SEED = REPO / "data" / "sample" / "000_46a3b748499c8f06.txt"
 
 # Tests never touch the developer's state dir or warehouse: everything goes to a throwaway folder,
-# set before `flows` is imported so Prefect's home lands there too.
+# set before `tickerhouse.flows` is imported so Prefect's home lands there too.
 _STATE = Path(tempfile.mkdtemp(prefix="tickerhouse-test-state-"))
 os.environ["TICKERHOUSE_STATE_DIR"] = str(_STATE)
 os.environ["TICKERHOUSE_WAREHOUSE"] = str(_STATE / "warehouse.duckdb")
@@ -41,7 +41,7 @@ def prefect_harness() -> Iterator[None]:
     """One temporary Prefect API for the whole session (starting one costs ~20 s here)."""
     from prefect.testing.utilities import prefect_test_harness
 
-    import flows  # noqa: F401 - sets Prefect's environment first
+    import tickerhouse.flows  # noqa: F401 - sets Prefect's environment first
 
     with prefect_test_harness(server_startup_timeout=180):
         yield

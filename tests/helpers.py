@@ -7,7 +7,11 @@ from pathlib import Path
 
 import duckdb
 
-from flows import warehouse as wh
+from tickerhouse import warehouse as wh
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"  # third-party fixtures beside the repo; absent in a user's clone
+SAMPLE_DIR = REPO / "data" / "sample"  # the bundled sample corpus (not package data: it is input)
 
 
 def query(target: Path, sql: str, params: list | None = None) -> list[tuple]:

@@ -13,7 +13,7 @@ from typing import Any
 import pandas as pd
 import pyarrow as pa
 
-from transforms.tz import CASABLANCA
+from tickerhouse.transforms.tz import CASABLANCA
 
 # Moroccan news sites came online in the mid-1990s; an earlier byline is almost surely a misparse.
 MIN_PLAUSIBLE_DATE = date(1995, 1, 1)

@@ -7,8 +7,8 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
-from transforms.decode import BinaryContentError, decode_bytes
-from transforms.textfold import APOSTROPHES
+from tickerhouse.transforms.decode import BinaryContentError, decode_bytes
+from tickerhouse.transforms.textfold import APOSTROPHES
 
 # Labels a line can get; `tickerhouse parse` shows them so a user can audit a reading.
 TICKER, BOILERPLATE, TITLE, BYLINE, PARAGRAPH, CAPTION, FOOTER, BLANK, OTHER = (

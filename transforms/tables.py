@@ -12,18 +12,18 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from transforms.dates import (
+from tickerhouse.transforms.dates import (
     CASABLANCA,
     parse_published_dates,
     ticker_stated_date,
     timestamp_from_filename,
 )
-from transforms.language import detect_languages
-from transforms.outlets import normalize_sources
-from transforms.parse import ParsedDump
-from transforms.textfold import APOSTROPHES
-from transforms.topic_tags import article_topics, headline_tokens, headline_topics
-from transforms.topics import Taxonomy
+from tickerhouse.transforms.language import detect_languages
+from tickerhouse.transforms.outlets import normalize_sources
+from tickerhouse.transforms.parse import ParsedDump
+from tickerhouse.transforms.textfold import APOSTROPHES
+from tickerhouse.transforms.topic_tags import article_topics, headline_tokens, headline_topics
+from tickerhouse.transforms.topics import Taxonomy
 
 
 @dataclass(frozen=True)

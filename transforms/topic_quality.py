@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from transforms.topics import Taxonomy, tag_texts
+from tickerhouse.transforms.topics import Taxonomy, tag_texts
 
 # MasakhaNEWS labels that have a topic in data/topics.toml (the others have none to be scored against).
 LABEL_TO_TOPIC = {

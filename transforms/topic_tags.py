@@ -6,8 +6,8 @@ import re
 
 import pandas as pd
 
-from transforms.textfold import fold_text
-from transforms.topics import LANGUAGES, Taxonomy, tag_texts
+from tickerhouse.transforms.textfold import fold_text
+from tickerhouse.transforms.topics import LANGUAGES, Taxonomy, tag_texts
 
 # A topic found only in an article's body needs this many distinct terms of it there: bodies
 # mention many topics in passing. Measured on MasakhaNEWS fr (title + text, macro-F1 dev / train)

@@ -14,7 +14,7 @@ from typing import Any
 
 import pandas as pd
 
-from transforms.textfold import fold_text
+from tickerhouse.transforms.textfold import fold_text
 
 __all__ = [
     "LANGUAGES",

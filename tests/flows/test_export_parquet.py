@@ -8,11 +8,12 @@ import pyarrow as pa
 import pyarrow.dataset as pads
 import pytest
 
-from flows import export_parquet as ep
-from flows import warehouse as wh
-from flows.ingest_dumps import ingest_dumps
-from flows.settings import PROJECT_ROOT, SAMPLE_DIR
-from transforms.export_plan import contract_drift, render_dictionary
+from helpers import REPO, SAMPLE_DIR
+from tickerhouse import warehouse as wh
+from tickerhouse.flows import export_parquet as ep
+from tickerhouse.flows.ingest_dumps import ingest_dumps
+from tickerhouse.resources import sql_text
+from tickerhouse.transforms.export_plan import contract_drift, render_dictionary
 
 DAYS = ("2024-12-01", "2024-12-02", "2024-12-03", "2024-12-04")
 
@@ -45,7 +46,7 @@ def _files(root: Path) -> dict[str, int]:
 def _warehouse_rows(warehouse: Path, dataset: str) -> list[tuple]:
     con = wh.connect(warehouse, read_only=True)
     try:
-        return sorted(con.sql(wh.sql_text(f"export/{dataset}")).fetchall(), key=repr)
+        return sorted(con.sql(sql_text(f"export/{dataset}")).fetchall(), key=repr)
     finally:
         con.close()
 
@@ -157,14 +158,14 @@ def test_every_exported_column_is_documented(warehouse):
     con = wh.connect(warehouse, read_only=True)
     try:
         for ds in ep.load_datasets():
-            rel = con.sql(wh.sql_text(f"export/{ds.name}"))
+            rel = con.sql(sql_text(f"export/{ds.name}"))
             assert contract_drift(ds, dict(zip(rel.columns, map(str, rel.types), strict=True))) == []
     finally:
         con.close()
 
 
 def test_docs_data_dictionary_is_up_to_date():
-    committed = (PROJECT_ROOT / "docs" / "data_dictionary.md").read_text(encoding="utf-8")
+    committed = (REPO / "docs" / "data_dictionary.md").read_text(encoding="utf-8")
     assert committed == render_dictionary(ep.load_datasets()), (
         "run `tickerhouse export --dictionary docs/data_dictionary.md`"
     )

@@ -6,11 +6,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from helpers import query, table_counts
 
-from flows.ingest_dumps import ingest_dumps
-from flows.sample_corpus import BAD_KINDS, generate_corpus
-from flows.settings import SAMPLE_DIR
+from helpers import SAMPLE_DIR, query, table_counts
+from tickerhouse.flows.ingest_dumps import ingest_dumps
+from tickerhouse.samples.corpus import BAD_KINDS, generate_corpus
 
 SEED_NAME = "000_46a3b748499c8f06.txt"
 

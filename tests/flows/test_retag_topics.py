@@ -6,10 +6,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from flows.ingest_dumps import ingest_dumps
-from flows.retag_topics import retag_topics
-
-REPO = Path(__file__).resolve().parents[2]
+from helpers import REPO
+from tickerhouse.flows.ingest_dumps import ingest_dumps
+from tickerhouse.flows.retag_topics import retag_topics
 
 
 def _tags(path: Path, sql: str) -> list[tuple]:

@@ -7,9 +7,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from flows.ingest_dumps import ingest_dumps
-from flows.runners import make_task_runner
-from flows.settings import SAMPLE_DIR
+from helpers import SAMPLE_DIR
+from tickerhouse.flows.ingest_dumps import ingest_dumps
+from tickerhouse.flows.runners import make_task_runner
 
 # What a run writes, minus what differs by run (run ids, ingestion clock): table -> columns.
 CONTENT = {

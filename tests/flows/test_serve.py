@@ -13,8 +13,8 @@ import duckdb
 import httpx
 import pytest
 
-from flows.serve import build_deployments, local_server
-from flows.settings import PROJECT_ROOT, SAMPLE_DIR
+from helpers import REPO, SAMPLE_DIR
+from tickerhouse.flows.serve import build_deployments, local_server
 
 # The server schedules new deployments within seconds; a cold flow-run subprocess takes ~20 s here.
 RUN_TIMEOUT_S = 170
@@ -68,7 +68,7 @@ def test_scheduled_ingest_fires_completes_and_publishes_its_artifact(tmp_path):
         with open(log, "wb") as out:
             server = subprocess.Popen(
                 command,
-                cwd=PROJECT_ROOT,
+                cwd=REPO,
                 env=env,
                 stdout=out,
                 stderr=subprocess.STDOUT,

@@ -12,9 +12,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from flows import warehouse as wh
+from helpers import REPO
+from tickerhouse import warehouse as wh
 
-REPO = Path(__file__).resolve().parents[2]
 # Columns a re-run legitimately changes (which run, when); everything else must be identical.
 LINEAGE = ["run_id", "ingested_at", "seen_at", "rejected_at", "raw_file"]
 ROW_HASHES = "select hash(*columns(lambda c: not list_contains($lineage, c))) from query_table($table)"
@@ -60,7 +60,7 @@ def run_cli(cli_env) -> Callable[..., subprocess.CompletedProcess]:
 
     def run(*args: str, extra_env: dict[str, str] | None = None, timeout: float = 300):
         return subprocess.run(
-            [sys.executable, "-m", "flows.cli", *args],
+            [sys.executable, "-m", "tickerhouse.cli", *args],
             env={**cli_env, **(extra_env or {})},
             cwd=REPO,
             capture_output=True,

@@ -8,8 +8,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from flows import warehouse as wh
-from flows.locks import run_lock
+from tickerhouse import warehouse as wh
+from tickerhouse.io.locks import run_lock
 
 
 @pytest.fixture

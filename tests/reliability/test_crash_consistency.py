@@ -7,9 +7,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from flows.faults import CRASH_ENV
-from flows.ingest_dumps import ingest_dumps
-from flows.sample_corpus import write_corpus
+from tickerhouse.faults import CRASH_ENV
+from tickerhouse.flows.ingest_dumps import ingest_dumps
+from tickerhouse.samples.corpus import write_corpus
 
 
 @pytest.fixture(scope="module")

@@ -8,9 +8,9 @@ import random
 from pathlib import Path
 
 import pytest
-from helpers import query
 
-from flows.ingest_dumps import ingest_dumps
+from helpers import query
+from tickerhouse.flows.ingest_dumps import ingest_dumps
 
 NBSP4 = "\u00a0" * 4
 SQLI = "'); DROP TABLE articles; --"

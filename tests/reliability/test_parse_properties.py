@@ -5,8 +5,8 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from transforms import parse as P
-from transforms.parse import ParsedDump, parse_dump
+from tickerhouse.transforms import parse as P
+from tickerhouse.transforms.parse import ParsedDump, parse_dump
 
 LABELS_ALL = {P.TICKER, P.BOILERPLATE, P.TITLE, P.BYLINE, P.PARAGRAPH, P.CAPTION, P.FOOTER, P.BLANK, P.OTHER}
 

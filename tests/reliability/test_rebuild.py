@@ -6,13 +6,13 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from helpers import copy_warehouse
 
-from flows import warehouse as wh
-from flows.ingest_dumps import ingest_dumps
-from flows.rebuild_warehouse import DERIVED_TABLES, KEPT_TABLES, rebuild_warehouse
-from flows.sample_corpus import write_corpus
-from flows.settings import SQL_DIR
+from helpers import copy_warehouse
+from tickerhouse import warehouse as wh
+from tickerhouse.flows.ingest_dumps import ingest_dumps
+from tickerhouse.flows.rebuild_warehouse import DERIVED_TABLES, KEPT_TABLES, rebuild_warehouse
+from tickerhouse.resources import SQL_DIR
+from tickerhouse.samples.corpus import write_corpus
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from flows import warehouse as wh
+from tickerhouse import warehouse as wh
 
 
 def _columns(target: Path, table: str) -> list[str]:
@@ -115,8 +115,8 @@ def _version_2_warehouse(target: Path, seed: bytes) -> None:
 def test_schema_2_warehouse_keeps_its_items_and_raw_bytes_and_rebuilds(
     prefect_harness, tmp_path, seed_bytes, fingerprint_of
 ):
-    from flows.ingest_dumps import ingest_dumps
-    from flows.rebuild_warehouse import rebuild_warehouse
+    from tickerhouse.flows.ingest_dumps import ingest_dumps
+    from tickerhouse.flows.rebuild_warehouse import rebuild_warehouse
 
     landing = tmp_path / "landing"
     landing.mkdir()

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import ast
 import tomllib
-from pathlib import Path
 
 import duckdb
 import pytest
 
-from flows import warehouse as wh
-from flows.discovery import read_manifest
+from helpers import REPO
+from tickerhouse import warehouse as wh
+from tickerhouse.io.discovery import read_manifest
 
-REPO = Path(__file__).resolve().parents[2]
 SQL_CALLS = {"execute", "executemany", "sql", "query"}
 
 
@@ -27,7 +26,12 @@ def _formatted(node: ast.expr) -> bool:
 
 def _offenders() -> list[str]:
     out = []
-    files = [*REPO.glob("flows/*.py"), *REPO.glob("transforms/*.py"), *REPO.glob("bench/*.py")]
+    files = [
+        *REPO.glob("tickerhouse/**/*.py"),
+        *REPO.glob("flows/*.py"),
+        *REPO.glob("transforms/*.py"),
+        *REPO.glob("bench/*.py"),
+    ]
     for path in files:
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if (

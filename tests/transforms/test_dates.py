@@ -2,13 +2,13 @@ import ast
 import csv
 import re
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from transforms import dates
-from transforms.dates import (
+from helpers import SHARED
+from tickerhouse.transforms import dates
+from tickerhouse.transforms.dates import (
     parse_date_text,
     parse_published_dates,
     ticker_stated_date,
@@ -16,7 +16,6 @@ from transforms.dates import (
     to_utc,
 )
 
-SHARED = Path(__file__).resolve().parents[2] / ".." / "shared"
 SEED = SHARED / "seeds" / "000_46a3b748499c8f06.txt"
 DATEPARSER_FIXTURES = SHARED / "fixtures" / "dateparser_fr_ar"
 FIXTURE_NOW = datetime(2012, 11, 13)

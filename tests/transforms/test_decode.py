@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from transforms.decode import TICKER_SEPARATOR, BinaryContentError, decode_bytes, html_to_text
+from tickerhouse.transforms.decode import TICKER_SEPARATOR, BinaryContentError, decode_bytes, html_to_text
 
 NBSP = "\u00a0"
 

@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from transforms.export_plan import (
+from tickerhouse.transforms.export_plan import (
     NULL_PARTITION,
     WHOLE,
     Column,

@@ -5,8 +5,8 @@ import csv
 import pandas as pd
 import pytest
 
-from transforms.language import detect_languages
-from transforms.parse import parse_dump
+from tickerhouse.transforms.language import detect_languages
+from tickerhouse.transforms.parse import parse_dump
 
 # The seed's one English headline; every other entry of its ticker is French.
 SEED_ENGLISH = "U.S. approves $88.37 million sale of Advanced Air-to-Air Missiles to Morocco"

@@ -1,20 +1,18 @@
 import csv
 import time
-from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from transforms.outlets import (
+from helpers import REPO, SHARED
+from tickerhouse.transforms.outlets import (
     build_alias_index,
     fold_outlet_name,
     normalize_sources,
     outlets_table,
 )
 
-REPO = Path(__file__).resolve().parents[2]
 OUTLETS_CSV = REPO / "data" / "outlets.csv"
-SHARED = REPO / ".." / "shared"
 MAGHRESS_SOURCES = SHARED / "fixtures" / "maghress_ar_ticker_2018-03-22" / "sources.tsv"
 
 

@@ -6,8 +6,8 @@ import random
 
 import pytest
 
-from flows.sample_corpus import _EDITIONS
-from transforms.parse import (
+from tickerhouse.samples.corpus import _EDITIONS
+from tickerhouse.transforms.parse import (
     BLANK,
     BOILERPLATE,
     BYLINE,

@@ -5,9 +5,15 @@ from datetime import UTC, date, datetime
 import pandas as pd
 import pytest
 
-from flows.settings import OUTLETS_CSV
-from transforms.parse import parse_dump
-from transforms.tables import SourceFile, build_tables, headline_key, resolve_capture_time, stable_id
+from tickerhouse.resources import OUTLETS_CSV
+from tickerhouse.transforms.parse import parse_dump
+from tickerhouse.transforms.tables import (
+    SourceFile,
+    build_tables,
+    headline_key,
+    resolve_capture_time,
+    stable_id,
+)
 
 MANIFEST_TIME = datetime(2024, 12, 23, 9, 30, tzinfo=UTC)
 MTIME = datetime(2025, 1, 2, 12, 0, tzinfo=UTC)

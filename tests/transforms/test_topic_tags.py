@@ -1,14 +1,11 @@
 """Tags of stored headlines and articles: the title-or-enough-body rule, parents kept, story tokens."""
 
-from pathlib import Path
-
 import pandas as pd
 import pytest
 
-from transforms.topic_tags import article_topics, headline_topics, story_tokens
-from transforms.topics import Taxonomy, load_taxonomy
-
-REPO = Path(__file__).resolve().parents[2]
+from helpers import REPO
+from tickerhouse.transforms.topic_tags import article_topics, headline_topics, story_tokens
+from tickerhouse.transforms.topics import Taxonomy, load_taxonomy
 
 
 @pytest.fixture(scope="module")

@@ -3,17 +3,15 @@
 # Arabic headlines are intended, not look-alikes of Latin letters.
 
 import re
-from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from transforms.textfold import fold_text
-from transforms.topic_quality import macro_f1
-from transforms.topics import Taxonomy, explain, load_taxonomy, tag_text, tag_texts
+from helpers import REPO, SHARED
+from tickerhouse.transforms.textfold import fold_text
+from tickerhouse.transforms.topic_quality import macro_f1
+from tickerhouse.transforms.topics import Taxonomy, explain, load_taxonomy, tag_text, tag_texts
 
-REPO = Path(__file__).resolve().parents[2]
-SHARED = REPO / ".." / "shared"
 SEED = SHARED / "seeds" / "000_46a3b748499c8f06.txt"
 MASAKHANE_DEV = SHARED / "fixtures" / "masakhanews_fra" / "dev.tsv"
 REQUIRED_SLUGS = {

@@ -12,8 +12,9 @@ from pathlib import Path
 
 import duckdb
 
-from flows import warehouse as wh
-from flows.settings import OUTLETS_CSV, RUNNERS, SQL_DIR, load_settings
+from tickerhouse import warehouse as wh
+from tickerhouse.resources import OUTLETS_CSV, SQL_DIR
+from tickerhouse.settings import RUNNERS, load_settings
 
 FORMATS = ("table", "csv", "json")
 
@@ -40,9 +41,9 @@ def parse_file(path: Path) -> dict:
     """Return what tickerhouse reads in one file, as the JSON object `tickerhouse parse` prints."""
     import pandas as pd
 
-    from transforms.dates import ticker_stated_date
-    from transforms.parse import parse_dump
-    from transforms.tables import SourceFile, build_tables
+    from tickerhouse.transforms.dates import ticker_stated_date
+    from tickerhouse.transforms.parse import parse_dump
+    from tickerhouse.transforms.tables import SourceFile, build_tables
 
     content = path.read_bytes()
     parsed = parse_dump(content)
@@ -98,8 +99,8 @@ def cmd_parse(args: argparse.Namespace) -> int:
 
 def cmd_ingest(args: argparse.Namespace) -> int:
     """Run the ingest_dumps flow on the given paths and print its summary."""
-    from flows import storage
-    from flows.discovery import find_new_files
+    from tickerhouse.io import storage
+    from tickerhouse.io.discovery import find_new_files
 
     settings = load_settings()
     target = args.warehouse or str(settings.warehouse)
@@ -118,8 +119,8 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         if not new:
             print(f"nothing new: files seen {n_seen}, new 0 (no flow run started)")
             return None
-        from flows.ingest_dumps import ingest_dumps
-        from flows.runners import make_task_runner
+        from tickerhouse.flows.ingest_dumps import ingest_dumps
+        from tickerhouse.flows.runners import make_task_runner
 
         runner, local = make_task_runner(args.runner, settings.workers, args.dask_address)
         flow = ingest_dumps.with_options(task_runner=runner)
@@ -143,7 +144,7 @@ def _as_writer(
     command: str, lock_timeout: float | None, work: Callable[[], dict | None]
 ) -> dict | int | None:
     """Run work holding the run lock; a busy lock, a locked or too-new warehouse give one line and 3 or 4."""
-    from flows.locks import IngestBusyError, run_lock
+    from tickerhouse.io.locks import IngestBusyError, run_lock
 
     settings = load_settings()
     wait_s = settings.lock_timeout_s if lock_timeout is None else lock_timeout
@@ -169,7 +170,7 @@ def _checks_exit(summary: dict) -> int:
 
 def cmd_rebuild(args: argparse.Namespace) -> int:
     """Re-derive every derived table from the stored dump bytes and print what changed."""
-    from flows.rebuild_warehouse import rebuild_warehouse
+    from tickerhouse.flows.rebuild_warehouse import rebuild_warehouse
 
     target = Path(args.warehouse or load_settings().warehouse)
     if not target.exists():
@@ -251,9 +252,9 @@ def cmd_sql(args: argparse.Namespace) -> int:
 
 def cmd_export(args: argparse.Namespace) -> int:
     """Run the export_parquet flow (or only write the data dictionary) and print what it wrote."""
-    from flows.export_parquet import ExportCheckError, export_parquet, write_dictionary
-    from flows.locks import IngestBusyError
-    from transforms.export_plan import ExportContractError
+    from tickerhouse.flows.export_parquet import ExportCheckError, export_parquet, write_dictionary
+    from tickerhouse.io.locks import IngestBusyError
+    from tickerhouse.transforms.export_plan import ExportContractError
 
     if args.dictionary:
         print(f"wrote {write_dictionary(Path(args.dictionary))}")
@@ -279,8 +280,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     """Serve the scheduled deployments, against a server started here or the one at PREFECT_API_URL."""
     import os
 
-    from flows import storage
-    from flows.serve import build_deployments, local_server, serve_deployments
+    from tickerhouse.flows.serve import build_deployments, local_server, serve_deployments
+    from tickerhouse.io import storage
 
     settings = load_settings()
     landing = args.landing or settings.landing
@@ -310,9 +311,9 @@ def cmd_tag(args: argparse.Namespace) -> int:
     """Print one JSON line per text (arguments, then lines of --file): its language and topics."""
     import pandas as pd
 
-    from flows.settings import read_taxonomy
-    from transforms.language import detect_languages
-    from transforms.topics import LANGUAGES, explain
+    from tickerhouse.resources import read_taxonomy
+    from tickerhouse.transforms.language import detect_languages
+    from tickerhouse.transforms.topics import LANGUAGES, explain
 
     texts = list(args.texts)
     if args.file:
@@ -331,8 +332,8 @@ def cmd_tag(args: argparse.Namespace) -> int:
 
 def cmd_retag(args: argparse.Namespace) -> int:
     """Run the retag_topics flow and print the taxonomy version and the tag rows it wrote."""
-    from flows.locks import IngestBusyError
-    from flows.retag_topics import retag_topics
+    from tickerhouse.flows.retag_topics import retag_topics
+    from tickerhouse.io.locks import IngestBusyError
 
     try:
         summary = retag_topics(warehouse=args.warehouse, taxonomy_path=args.taxonomy)
@@ -347,7 +348,7 @@ def cmd_retag(args: argparse.Namespace) -> int:
 
 def cmd_trends(args: argparse.Namespace) -> int:
     """Print topic attention per day/week/month (or rising topics) and optionally plot it."""
-    from flows.trends import rising_topics, trend_series, write_plot
+    from tickerhouse.trends import rising_topics, trend_series, write_plot
 
     target = Path(args.warehouse or load_settings().warehouse)
     try:

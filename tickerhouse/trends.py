@@ -11,7 +11,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from flows import warehouse as wh
+from tickerhouse.resources import sql_text
 
 GRAINS = ("day", "week", "month")
 # The trailing baseline rising topics compare against: four weeks smooths the weekly rhythm out.
@@ -29,13 +29,13 @@ def trend_series(
     if by not in GRAINS:
         raise ValueError(f"by must be one of {GRAINS}, got {by!r}")
     params = {"by": by, "topics": topics or None, "date_from": date_from, "date_to": date_to}
-    return con.execute(wh.sql_text("queries/topic_trends"), params).df()
+    return con.execute(sql_text("queries/topic_trends"), params).df()
 
 
 def rising_topics(con: duckdb.DuckDBPyConnection, as_of: date | None = None, days: int = 1) -> pd.DataFrame:
     """Return one row per topic, highest rise score first (sql/queries/rising_topics.sql)."""
     params = {"as_of": as_of, "days": days, "baseline_days": BASELINE_DAYS}
-    return con.execute(wh.sql_text("queries/rising_topics"), params).df()
+    return con.execute(sql_text("queries/rising_topics"), params).df()
 
 
 def _figure_png(series: pd.DataFrame, by: str) -> bytes:

@@ -8,10 +8,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from flows import warehouse as wh
-from flows.cli import main
-from flows.ingest_dumps import ingest_dumps
-from flows.settings import SAMPLE_DIR
+from helpers import SAMPLE_DIR
+from tickerhouse import warehouse as wh
+from tickerhouse.cli import main
+from tickerhouse.flows.ingest_dumps import ingest_dumps
 
 
 @pytest.fixture

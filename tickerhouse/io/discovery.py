@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from flows import storage
-from transforms.tz import CASABLANCA
+from tickerhouse.io import storage
+from tickerhouse.transforms.tz import CASABLANCA
 
 MANIFEST_NAME = "manifest.csv"
 

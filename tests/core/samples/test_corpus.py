@@ -5,14 +5,13 @@ import itertools
 import re
 import statistics
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from flows.sample_corpus import BAD_KINDS, SampleFile, generate_corpus, main, write_corpus
+from helpers import SHARED
+from tickerhouse.samples.corpus import BAD_KINDS, SampleFile, generate_corpus, main, write_corpus
 
-SHARED = Path(__file__).resolve().parents[2] / ".." / "shared"
 SEED = SHARED / "seeds" / "000_46a3b748499c8f06.txt"
 CASABLANCA = ZoneInfo("Africa/Casablanca")
 NBSP4 = "\u00a0" * 4

@@ -11,9 +11,10 @@ from typing import TYPE_CHECKING
 
 import duckdb
 
-from flows import storage
-from flows.faults import crash_point
-from flows.settings import SQL_DIR, load_settings
+from tickerhouse.faults import crash_point
+from tickerhouse.io import storage
+from tickerhouse.resources import sql_names, sql_text
+from tickerhouse.settings import load_settings
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -60,15 +61,6 @@ class WarehouseLockedError(RuntimeError):
 
 class SchemaVersionError(RuntimeError):
     """The warehouse was made by a newer tickerhouse than this one: refuse rather than misread it."""
-
-
-def sql_text(name: str) -> str:
-    """Return the text of sql/<name>.sql."""
-    return (SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")
-
-
-def _sql_names(folder: str) -> list[str]:
-    return sorted(p.stem for p in (SQL_DIR / folder).glob("*.sql"))
 
 
 def connect(path: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
@@ -119,7 +111,7 @@ def _refuse_newer(path: Path | None, stored: int | None) -> None:
 
 def migrations() -> list[tuple[int, str]]:
     """Return (version, sql/migrations name) of every migration, in the order they apply."""
-    return sorted((int(name.split("_", 1)[0]), name) for name in _sql_names("migrations"))
+    return sorted((int(name.split("_", 1)[0]), name) for name in sql_names("migrations"))
 
 
 def apply_schema(con: duckdb.DuckDBPyConnection, path: Path | None = None) -> None:
@@ -130,12 +122,12 @@ def apply_schema(con: duckdb.DuckDBPyConnection, path: Path | None = None) -> No
     stored = stored_schema_version(con)
     _refuse_newer(path, stored)
     with transaction(con):
-        for name in _sql_names("tables"):
+        for name in sql_names("tables"):
             con.execute(sql_text(f"tables/{name}"))
         for version, name in migrations():
             if stored is not None and version > stored:
                 con.execute(sql_text(f"migrations/{name}"))
-        for name in _sql_names("views"):
+        for name in sql_names("views"):
             con.execute(sql_text(f"views/{name}"))
         con.execute("insert or replace into schema_meta values ('schema_version', ?)", [str(SCHEMA_VERSION)])
 
@@ -242,7 +234,7 @@ def load_staged(con: duckdb.DuckDBPyConnection, batch_dirs: list[str] | list[Pat
 
 def check_rows(con: duckdb.DuckDBPyConnection) -> dict[str, pd.DataFrame]:
     """Run every sql/checks query; return its offending rows per check (no rows = pass)."""
-    return {name: con.execute(sql_text(f"checks/{name}")).df() for name in _sql_names("checks")}
+    return {name: con.execute(sql_text(f"checks/{name}")).df() for name in sql_names("checks")}
 
 
 def run_checks(con: duckdb.DuckDBPyConnection) -> dict[str, int]:

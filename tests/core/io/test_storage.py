@@ -10,12 +10,11 @@ from pathlib import Path
 
 import fsspec
 import pytest
-from helpers import query, table_counts
 
-from flows.discovery import find_new_files
-from flows.ingest_dumps import ingest_dumps
-from flows.settings import SAMPLE_DIR
-from flows.storage import mtime_ns
+from helpers import SAMPLE_DIR, query, table_counts
+from tickerhouse.flows.ingest_dumps import ingest_dumps
+from tickerhouse.io.discovery import find_new_files
+from tickerhouse.io.storage import mtime_ns
 
 # Tables compared row for row with the plain-path run: none holds a path or a run id, and capture times
 # (manifest rows read through the URL included) flow into all three.

@@ -8,9 +8,9 @@ import shutil
 import duckdb
 import pytest
 
-from flows import warehouse as wh
-from flows.cli import main
-from flows.settings import SAMPLE_DIR
+from helpers import SAMPLE_DIR
+from tickerhouse import warehouse as wh
+from tickerhouse.cli import main
 
 SEED = SAMPLE_DIR / "000_46a3b748499c8f06.txt"
 ARTICLE_KEYS = {

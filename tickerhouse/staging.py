@@ -13,15 +13,15 @@ from pathlib import Path
 import pandas as pd
 import pyarrow.parquet as pq
 
-from flows import storage
-from flows.discovery import FileRef
-from flows.faults import crash_point
-from flows.settings import read_taxonomy
-from flows.warehouse import archive_name
-from transforms.language import load_models
-from transforms.outlets import outlets_table
-from transforms.parse import parse_dump
-from transforms.tables import SourceFile, build_tables, to_arrow
+from tickerhouse.faults import crash_point
+from tickerhouse.io import storage
+from tickerhouse.io.discovery import FileRef
+from tickerhouse.resources import read_taxonomy
+from tickerhouse.transforms.language import load_models
+from tickerhouse.transforms.outlets import outlets_table
+from tickerhouse.transforms.parse import parse_dump
+from tickerhouse.transforms.tables import SourceFile, build_tables, to_arrow
+from tickerhouse.warehouse import archive_name
 
 
 def split_batches(files: list[FileRef], batch_size: int, workers: int) -> list[list[FileRef]]:
@@ -52,7 +52,7 @@ def local_pool(workers: int) -> ProcessPoolExecutor:
     with _POOLS_LOCK:
         if workers not in _POOLS:
             context = multiprocessing.get_context("forkserver")
-            context.set_forkserver_preload(["flows.staging"])
+            context.set_forkserver_preload(["tickerhouse.staging"])
             _POOLS[workers] = ProcessPoolExecutor(workers, context, initializer=_warm_worker)
         return _POOLS[workers]
 

@@ -9,10 +9,11 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from flows import warehouse as wh
-from flows.cli import main
-from flows.trends import rising_topics, trend_series
-from transforms.topic_tags import story_tokens
+from tickerhouse import warehouse as wh
+from tickerhouse.cli import main
+from tickerhouse.resources import sql_text
+from tickerhouse.transforms.topic_tags import story_tokens
+from tickerhouse.trends import rising_topics, trend_series
 
 MUFTI_LONG = (
     "Le Grand Mufti d'Al-Qods salue le soutien du Maroc, sous le leadership de SM le Roi, "
@@ -46,7 +47,7 @@ def _finish_headlines(con: duckdb.DuckDBPyConnection, texts: dict[str, str], top
     # The stored items stand in for the new items a load reads from its staged batches.
     items = "(select i.*, s.captured_at from ticker_items i join ticker_snapshots s using (snapshot_id))"
     for table in ("headlines", "headline_days"):
-        con.execute(wh.sql_text(f"load/{table}").replace("new_items($files)", items))
+        con.execute(sql_text(f"load/{table}").replace("new_items($files)", items))
     for headline_id, text in texts.items():
         con.execute("update headlines set headline = ? where headline_id = ?", [text, headline_id])
         con.execute("insert into headline_tokens values (?, ?)", [headline_id, story_tokens(text)])

@@ -5,7 +5,7 @@ Arabic edition swaps in the Arabic widget, byline and footer. Headlines come fro
 for this module (no third-party text), published as a Poisson-ish stream whose topic mix shifts
 over time (weekends, a tournament week, an arms-sale story), so day-by-day trends are visible.
 
-Run: ``python -m flows.sample_corpus --out data/sample --dumps 400 --interval-minutes 180``.
+Run: ``python -m tickerhouse.samples.corpus --out data/sample --dumps 400 --interval-minutes 180``.
 """
 
 from __future__ import annotations

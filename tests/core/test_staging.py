@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 
-from flows.staging import local_pool, stop_local_pools
+from tickerhouse.staging import local_pool, stop_local_pools
 
 
 def test_parse_threads_share_one_worker_pool():

@@ -1,0 +1,1 @@
+"""Reference data that ships with tickerhouse (outlets, topics); read through tickerhouse.resources."""

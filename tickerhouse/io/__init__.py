@@ -1,0 +1,1 @@
+"""Files, folders and URLs: storage, discovery of new dumps, the run lock (no Prefect)."""
