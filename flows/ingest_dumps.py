@@ -15,15 +15,16 @@ from tqdm import tqdm
 
 from tickerhouse import warehouse as wh
 from tickerhouse.io import storage
-from tickerhouse.io.discovery import FileBatch, FileRef, find_new_files
+from tickerhouse.io.discovery import FileBatch, find_new_files
 from tickerhouse.io.locks import run_lock
 from tickerhouse.resources import OUTLETS_CSV
 from tickerhouse.settings import Settings, load_settings
 from tickerhouse.staging import local_pool, read_and_stage, split_batches, start_local_pool, stop_local_pools
+from tickerhouse.transforms.source_file import SourceFile
 
 
 @task(retries=3, retry_delay_seconds=[2, 5, 15], cache_policy=NO_CACHE)
-def discover_files(paths: list[str], warehouse: str) -> quote[tuple[list[FileRef], int]]:
+def discover_files(paths: list[str], warehouse: str) -> quote[tuple[list[SourceFile], int]]:
     """Return the files not yet ingested (by path, size, mtime) and how many files were seen in all.
 
     The seen keys are read here and the result comes back quoted: Prefect inspects task parameters and

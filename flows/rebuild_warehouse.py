@@ -18,7 +18,7 @@ from tickerhouse.io.locks import run_lock
 from tickerhouse.resources import OUTLETS_CSV, sql_text
 from tickerhouse.settings import load_settings
 from tickerhouse.staging import stage_batch
-from tickerhouse.transforms.tables import SourceFile
+from tickerhouse.transforms.source_file import SourceFile
 
 # Observations, not derivations: which file versions were seen is never re-derived from bytes.
 KEPT_TABLES = ("dump_files",)
@@ -58,9 +58,9 @@ def stage_stored_dumps(
                     path,
                     size,
                     mtime_ns,
-                    dump_id,
                     # a manifest may be gone since: the capture time it gave is kept as it was stored
-                    captured_at if method == "manifest" else None,
+                    manifest_captured_at=captured_at if method == "manifest" else None,
+                    dump_id=dump_id,
                 ),
                 bytes(content) if content is not None else archive.content(raw_file, dump_id),
             )

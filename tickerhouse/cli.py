@@ -43,12 +43,13 @@ def parse_file(path: Path) -> dict:
 
     from tickerhouse.transforms.dates import ticker_stated_date
     from tickerhouse.transforms.parse import parse_dump
-    from tickerhouse.transforms.tables import SourceFile, build_tables
+    from tickerhouse.transforms.source_file import SourceFile
+    from tickerhouse.transforms.tables import build_tables
 
     content = path.read_bytes()
     parsed = parse_dump(content)
     stat = path.stat()
-    source = SourceFile(str(path), stat.st_size, stat.st_mtime_ns, "")
+    source = SourceFile(str(path), stat.st_size, stat.st_mtime_ns)
     outlets = pd.read_csv(OUTLETS_CSV, dtype=str, keep_default_na=False)
     tables = build_tables([(source, content, parsed)], outlets, "parse", datetime.now(UTC))
     stated = ticker_stated_date(parsed.ticker) if parsed.ticker else None

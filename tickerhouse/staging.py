@@ -7,6 +7,7 @@ import multiprocessing
 import threading
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -15,16 +16,16 @@ import pyarrow.parquet as pq
 
 from tickerhouse.faults import crash_point
 from tickerhouse.io import storage
-from tickerhouse.io.discovery import FileRef
 from tickerhouse.resources import read_taxonomy
 from tickerhouse.transforms.language import load_models
 from tickerhouse.transforms.outlets import outlets_table
 from tickerhouse.transforms.parse import parse_dump
-from tickerhouse.transforms.tables import SourceFile, build_tables, to_arrow
+from tickerhouse.transforms.source_file import SourceFile
+from tickerhouse.transforms.tables import build_tables, to_arrow
 from tickerhouse.warehouse import archive_name
 
 
-def split_batches(files: list[FileRef], batch_size: int, workers: int) -> list[list[FileRef]]:
+def split_batches(files: list[SourceFile], batch_size: int, workers: int) -> list[list[SourceFile]]:
     """Split files into at least `workers` batches of at most batch_size (never one task per file)."""
     if not files:
         return []
@@ -73,31 +74,26 @@ def stop_local_pools() -> None:
 
 
 def read_and_stage(
-    files: list[FileRef], out_dir: str, run_id: str, max_bytes: int, outlets_csv: str
+    files: list[SourceFile], out_dir: str, run_id: str, max_bytes: int, outlets_csv: str
 ) -> dict[str, int]:
     """Read a batch of files, then parse and stage them; return files and rejects counted."""
     started = datetime.now(UTC)
     outlets = pd.read_csv(outlets_csv, dtype=str, keep_default_na=False)
     parsed, unreadable = [], []
-    for ref in files:
+    for source in files:
         try:
-            with storage.open_binary(ref.path) as handle:
+            with storage.open_binary(source.path) as handle:
                 content = handle.read(max_bytes + 1)
         except OSError as err:
-            unreadable.append((ref, f"unreadable: {type(err).__name__}: {err.strerror or err}"))
+            unreadable.append((source, f"unreadable: {type(err).__name__}: {err.strerror or err}"))
             continue
         if len(content) > max_bytes:
-            reason = f"too large: {ref.size_bytes} bytes, over TICKERHOUSE_MAX_DUMP_BYTES={max_bytes}"
-            unreadable.append((ref, reason))
+            reason = f"too large: {source.size_bytes} bytes, over TICKERHOUSE_MAX_DUMP_BYTES={max_bytes}"
+            unreadable.append((source, reason))
             continue
         digest = hashlib.sha256(content).hexdigest()
-        source = SourceFile(ref.path, ref.size_bytes, ref.mtime_ns, digest, ref.manifest_captured_at)
-        parsed.append((source, content))
-    sources = [
-        (SourceFile(r.path, r.size_bytes, r.mtime_ns, "", r.manifest_captured_at), reason)
-        for r, reason in unreadable
-    ]
-    rejected = stage_batch(parsed, out_dir, run_id, started, outlets, sources)
+        parsed.append((replace(source, dump_id=digest), content))
+    rejected = stage_batch(parsed, out_dir, run_id, started, outlets, unreadable)
     return {"files": len(files), "rejected": rejected}
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -13,6 +13,7 @@ import duckdb
 
 from tickerhouse.faults import crash_point
 from tickerhouse.io import storage
+from tickerhouse.io.discovery import KnownPaths
 from tickerhouse.resources import sql_names, sql_text
 from tickerhouse.settings import load_settings
 
@@ -20,7 +21,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
 # The version a warehouse made by this code records; sql/migrations/NNN_*.sql brings version NNN-1 to NNN.
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 # Load order: headline aggregates and items from the new items, all before the snapshots (a snapshot not
 # stored yet is what makes its items new: sql/macros/new_items.sql), parents before children otherwise.
@@ -114,6 +115,27 @@ def migrations() -> list[tuple[int, str]]:
     return sorted((int(name.split("_", 1)[0]), name) for name in sql_names("migrations"))
 
 
+def _migration_functions(version: int) -> dict[str, Callable[[str], str]]:
+    """Return the Python functions (text -> text) a migration's SQL calls: what SQL cannot know."""
+    if version == 4:
+        # Relative paths were stored relative to the directory each ingest ran in, which no warehouse
+        # recorded: read against TICKERHOUSE_HOME (the current directory by default), as the settings'.
+        return {"known_path": KnownPaths(str(load_settings().home)).of}
+    return {}
+
+
+def _migrate(con: duckdb.DuckDBPyConnection, version: int, name: str) -> None:
+    """Run one migration, with the Python functions its SQL calls registered for it alone."""
+    functions = _migration_functions(version)
+    for function_name, function in functions.items():
+        con.create_function(function_name, function, ["VARCHAR"], "VARCHAR")
+    try:
+        con.execute(sql_text(f"migrations/{name}"))
+    finally:
+        for function_name in functions:
+            con.remove_function(function_name)
+
+
 def apply_schema(con: duckdb.DuckDBPyConnection, path: Path | None = None) -> None:
     """Create missing tables, migrate an older warehouse in place, create the views; record the version.
 
@@ -126,7 +148,7 @@ def apply_schema(con: duckdb.DuckDBPyConnection, path: Path | None = None) -> No
             con.execute(sql_text(f"tables/{name}"))
         for version, name in migrations():
             if stored is not None and version > stored:
-                con.execute(sql_text(f"migrations/{name}"))
+                _migrate(con, version, name)
         for name in sql_names("views"):
             con.execute(sql_text(f"views/{name}"))
         con.execute("insert or replace into schema_meta values ('schema_version', ?)", [str(SCHEMA_VERSION)])

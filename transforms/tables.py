@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 
 import numpy as np
@@ -21,20 +20,10 @@ from tickerhouse.transforms.dates import (
 from tickerhouse.transforms.language import detect_languages
 from tickerhouse.transforms.outlets import normalize_sources
 from tickerhouse.transforms.parse import ParsedDump
+from tickerhouse.transforms.source_file import SourceFile
 from tickerhouse.transforms.textfold import APOSTROPHES
 from tickerhouse.transforms.topic_tags import article_topics, headline_tokens, headline_topics
 from tickerhouse.transforms.topics import Taxonomy
-
-
-@dataclass(frozen=True)
-class SourceFile:
-    """A file as discovered: where it is, its stat, its content hash and what a manifest says of it."""
-
-    path: str
-    size_bytes: int
-    mtime_ns: int
-    dump_id: str
-    manifest_captured_at: datetime | None = None
 
 
 def headline_key(text: str) -> str:

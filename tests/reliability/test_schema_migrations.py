@@ -7,6 +7,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from helpers import table_counts
 from tickerhouse import warehouse as wh
 
 
@@ -153,3 +154,86 @@ def test_schema_2_warehouse_keeps_its_items_and_raw_bytes_and_rebuilds(
     ).fetchall()
     con.close()
     assert moved == [(True, seed_bytes)]
+
+
+def _version_3_warehouse_with_relative_paths(target: Path, project: Path) -> None:
+    """Downgrade a warehouse to what schema 3 stored after ingests from `project` by relative names:
+    every path relative to it, one file also recorded under its absolute name (ingested both ways)."""
+    con = duckdb.connect(str(target))
+    prefix = f"{project}/"
+    con.execute("update dump_files set path = replace(path, ?, '')", [prefix])
+    con.execute("update rejects set path = replace(path, ?, '')", [prefix])
+    con.execute("update raw_dumps set first_path = replace(first_path, ?, '')", [prefix])
+    con.execute(
+        "insert into dump_files select ? || path, size_bytes, mtime_ns, dump_id, seen_at + interval 1 hour, "
+        "'absolute-run' from dump_files where path = 'data/sample/a.txt'",
+        [prefix],
+    )
+    # A URL is known as written: the migration leaves it as it is.
+    con.execute("insert into dump_files values ('s3://bucket/a.txt', 1, 1, null, now(), 'url-run')")
+    con.execute("update schema_meta set value = '3' where key = 'schema_version'")
+    con.close()
+
+
+def _stored_paths(target: Path) -> dict[str, list[tuple]]:
+    con = duckdb.connect(str(target), read_only=True)
+    try:
+        return {
+            "dump_files": con.execute("select path, run_id from dump_files order by all").fetchall(),
+            "rejects": con.execute("select path, reason from rejects order by all").fetchall(),
+            "raw_dumps": con.execute("select first_path from raw_dumps order by all").fetchall(),
+        }
+    finally:
+        con.close()
+
+
+@pytest.mark.parametrize(
+    "home",
+    [
+        False,  # TICKERHOUSE_HOME unset: relative paths are read against the current directory
+        True,  # TICKERHOUSE_HOME set (run from elsewhere): read against it
+    ],
+)
+def test_schema_3_relative_paths_are_resolved_once_and_not_read_again(
+    prefect_harness, tmp_path, seed_bytes, monkeypatch, home
+):
+    from tickerhouse.flows.ingest_dumps import ingest_dumps
+
+    project = tmp_path / "project"
+    sample = project / "data" / "sample"
+    sample.mkdir(parents=True)
+    (sample / "a.txt").write_bytes(seed_bytes)
+    (sample / "b.txt").write_bytes(seed_bytes + b"\nautre\n")
+    (sample / "empty.txt").write_bytes(b"")  # a reject with its path
+    (sample / "gone.txt").symlink_to(tmp_path / "nowhere.txt")  # an unreadable file: a reject, no dump
+    target = tmp_path / "w.duckdb"
+    ingest_dumps(paths=[str(sample)], warehouse=str(target))
+    fresh = _stored_paths(target)
+    counts = table_counts(target)
+    _version_3_warehouse_with_relative_paths(target, project)
+    assert ("data/sample/a.txt",) in _stored_paths(target)["raw_dumps"]
+
+    if home:
+        monkeypatch.setenv("TICKERHOUSE_HOME", str(project))
+        monkeypatch.chdir(tmp_path)
+    else:
+        monkeypatch.chdir(project)
+    wh.connect(target).close()  # migrates 3 -> 4 (and on)
+    migrated = _stored_paths(target)
+    # What a fresh ingest stored, plus the URL; the file recorded twice keeps its first row.
+    assert migrated == {
+        **fresh,
+        "dump_files": sorted([*fresh["dump_files"], ("s3://bucket/a.txt", "url-run")]),
+    }
+
+    # Re-runnable: migrating again changes nothing.
+    con = duckdb.connect(str(target))
+    con.execute("update schema_meta set value = '3' where key = 'schema_version'")
+    con.close()
+    wh.connect(target).close()
+    assert _stored_paths(target) == migrated
+
+    # The same files named by their absolute path are not new: nothing is read again.
+    again = ingest_dumps(paths=[str(sample)], warehouse=str(target))
+    assert (again["files_seen"], again["files_new"]) == (4, 0)
+    assert table_counts(target) == {**counts, "dump_files": counts["dump_files"] + 1}

@@ -7,8 +7,8 @@ import pytest
 
 from tickerhouse.resources import OUTLETS_CSV
 from tickerhouse.transforms.parse import parse_dump
+from tickerhouse.transforms.source_file import SourceFile
 from tickerhouse.transforms.tables import (
-    SourceFile,
     build_tables,
     headline_key,
     resolve_capture_time,
@@ -21,7 +21,7 @@ NBSP4 = "\u00a0" * 4
 
 
 def _source(name: str, manifest: datetime | None = None, dump_id: str = "d1") -> SourceFile:
-    return SourceFile(f"/landing/fr/{name}", 7000, int(MTIME.timestamp() * 1e9), dump_id, manifest)
+    return SourceFile(f"/landing/fr/{name}", 7000, int(MTIME.timestamp() * 1e9), manifest, dump_id)
 
 
 @pytest.mark.parametrize(

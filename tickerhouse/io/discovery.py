@@ -6,36 +6,26 @@ import csv
 import os
 import posixpath
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 from tickerhouse.io import storage
+from tickerhouse.transforms.source_file import SourceFile
 from tickerhouse.transforms.tz import CASABLANCA
 
 MANIFEST_NAME = "manifest.csv"
-
-
-@dataclass(frozen=True)
-class FileRef:
-    """A file to ingest: path, stat, and the capture time its folder's manifest gives, if any."""
-
-    path: str
-    size_bytes: int
-    mtime_ns: int
-    manifest_captured_at: datetime | None
 
 
 class FileBatch:
     """The files of one parse task, as one opaque parameter.
 
     Prefect walks list and dataclass parameters entry by entry (looking for futures to resolve): for a
-    batch of 2,000 FileRefs that is ~0.1 s of the flow process's CPU per task, taken from the workers.
+    batch of 2,000 files that is ~0.1 s of the flow process's CPU per task, taken from the workers.
     """
 
     __slots__ = ("files",)
 
-    def __init__(self, files: list[FileRef]) -> None:
+    def __init__(self, files: list[SourceFile]) -> None:
         self.files = files
 
 
@@ -98,7 +88,7 @@ def _stat(entry: os.DirEntry) -> os.stat_result:
         return entry.stat(follow_symlinks=False)
 
 
-def _find_new_at_url(url: str, seen: set[tuple[str, int, int]]) -> tuple[list[FileRef], int]:
+def _find_new_at_url(url: str, seen: set[tuple[str, int, int]], listed: set[str]) -> Iterator[SourceFile]:
     """find_new_files for one fsspec URL: each path a full URL, size and mtime from the file system's info."""
     fs, root = storage.url_filesystem(url)
     manifests: dict[str, datetime] = {}
@@ -117,60 +107,72 @@ def _find_new_at_url(url: str, seen: set[tuple[str, int, int]]) -> tuple[list[Fi
         beside = posixpath.join(posixpath.dirname(root), MANIFEST_NAME)
         if fs.exists(beside):
             manifests.update(read_manifest(fs.unstrip_protocol(beside)))
-    found = []
     for path, info in listing.items():
         full = fs.unstrip_protocol(path)  # protocol included: unambiguous, and a worker process reopens it
+        if full in listed:
+            continue
+        listed.add(full)
         size = info.get("size") or 0  # None where the store does not know it (http without a length)
         mtime = storage.mtime_ns(info)
         if (full, size, mtime) not in seen:
-            found.append(FileRef(full, size, mtime, manifests.get(full)))
-    return found, len(listing)
+            yield SourceFile(full, size, mtime, manifests.get(full))
 
 
-class _RealPaths:
-    """Resolved paths (the keys manifests use), each folder resolved once rather than each file."""
+class KnownPaths:
+    """What files are known by: a URL as written; a local path made absolute (a relative one read against
+    base), its folder resolved, symlinks included, its own name kept (a symlinked file is known by the
+    link, as the walk lists it). Each folder is resolved once, not each file.
+    """
 
-    def __init__(self) -> None:
+    def __init__(self, base: str) -> None:
+        self._base = base
         self._folders: dict[str, str] = {}
 
-    def of(self, path: str, is_link: bool) -> str:
-        if is_link:  # a link resolves to its target, wherever that is
-            return os.path.realpath(path)
-        folder, name = os.path.split(path)
+    def of(self, path: str) -> str:
+        """Return the path the file at `path` is known by."""
+        if storage.is_url(path):
+            return path
+        folder, name = os.path.split(os.path.join(self._base, path))
         if folder not in self._folders:
             self._folders[folder] = os.path.realpath(folder)
         return os.path.join(self._folders[folder], name)
 
 
-def find_new_files(paths: list[str], seen: set[tuple[str, int, int]]) -> tuple[list[FileRef], int]:
-    """Return the files not yet ingested (by path, size, mtime) and how many files were seen in all."""
-    found: list[FileRef] = []
-    n_seen = 0
+def find_new_files(paths: list[str], seen: set[tuple[str, int, int]]) -> tuple[list[SourceFile], int]:
+    """Return the files not yet ingested (by known path, size, mtime) and how many files were seen in all.
+
+    A local file is known by its resolved absolute path, so two spellings of a folder (relative, absolute,
+    through a symlink) name the same files, and a file named twice is listed once. The folder named is
+    resolved once; the walk below it follows no folder symlink, so every path it lists is resolved too.
+    """
+    found: list[SourceFile] = []
+    listed: set[str] = set()
     for raw in paths:
         if storage.is_url(raw):
-            refs, n_url = _find_new_at_url(raw, seen)
-            found.extend(refs)
-            n_seen += n_url
+            found.extend(_find_new_at_url(raw, seen, listed))
             continue
-        root = Path(raw)
         entries: list[tuple[str, os.stat_result, bool]] = []
         manifest_files: list[str] = []
-        if root.is_dir():
-            for entry in _walk(root, manifest_files):
+        if os.path.isdir(raw):
+            for entry in _walk(Path(os.path.realpath(raw)), manifest_files):
                 entries.append((entry.path, _stat(entry), entry.is_symlink()))
         else:
-            entries.append((str(root), root.stat(), root.is_symlink()))
-            if (root.parent / MANIFEST_NAME).exists():
-                manifest_files.append(str(root.parent / MANIFEST_NAME))
+            path = KnownPaths(os.getcwd()).of(raw)
+            entries.append((path, os.stat(path), os.path.islink(path)))
+            beside = os.path.join(os.path.dirname(path), MANIFEST_NAME)
+            if os.path.exists(beside):
+                manifest_files.append(beside)
         manifests: dict[str, datetime] = {}
         for manifest in manifest_files:
             manifests.update(read_manifest(manifest))
-        real = _RealPaths()
         for path, stat, is_link in entries:
-            n_seen += 1
+            if path in listed:
+                continue
+            listed.add(path)
             if (path, stat.st_size, stat.st_mtime_ns) in seen:
                 continue
-            stamp = manifests.get(real.of(path, is_link)) if manifests else None
-            found.append(FileRef(path, stat.st_size, stat.st_mtime_ns, stamp))
+            # Manifests key files by resolved path: a listed path is one already, a symlink's is its target.
+            stamp = manifests.get(os.path.realpath(path) if is_link else path) if manifests else None
+            found.append(SourceFile(path, stat.st_size, stat.st_mtime_ns, stamp))
     found.sort(key=lambda f: f.path)
-    return found, n_seen
+    return found, len(listed)
