@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections import Counter
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
@@ -13,6 +12,7 @@ from typing import Any
 import pandas as pd
 import pyarrow as pa
 
+from tickerhouse.transforms.textfold import fold_date_series, fold_date_text
 from tickerhouse.transforms.tz import CASABLANCA
 
 # Moroccan news sites came online in the mid-1990s; an earlier byline is almost surely a misparse.
@@ -23,11 +23,6 @@ _EPOCH_MIN = int(datetime(2000, 1, 1, tzinfo=UTC).timestamp())
 _EPOCH_MAX = int(datetime(2100, 1, 1, tzinfo=UTC).timestamp())
 
 DATEPARSER_LANGUAGES = ["fr", "ar", "en"]
-
-# Combining accents and Arabic harakat/tatweel: folded away so "févr." == "fevr." and
-# "أبريل" == "ابريل" (NFKD splits the hamza off alef, leaving a combining mark).
-_MARKS = f"[{chr(0x300)}-{chr(0x36F)}{chr(0x64B)}-{chr(0x65F)}{chr(0x670)}{chr(0x640)}]"
-_ARABIC_DIGITS = {str(value): f"[{chr(0x660 + value)}{chr(0x6F0 + value)}]" for value in range(10)}
 
 _FRENCH_MONTHS = {
     "janvier": 1, "janv": 1, "jan": 1,
@@ -76,25 +71,8 @@ _TODAY_MARKERS = ("du", "de ce", "ليوم", "اليوم")
 _FORECAST_WORDS = ("prévu", "prévision", "demain", "توقع", "غدا", "الغد")
 
 
-def _fold(text: str) -> str:
-    """Return text lowercased, accent/harakat-free, ASCII digits, single spaces (scalar form)."""
-    text = re.sub(_MARKS, "", unicodedata.normalize("NFKD", text)).lower()
-    for ascii_digit, pattern in _ARABIC_DIGITS.items():
-        text = re.sub(pattern, ascii_digit, text)
-    return re.sub(r"\s+", " ", text).strip()
-
-
-def _fold_series(raw: pd.Series) -> pd.Series:
-    """Return _fold applied with vectorized pyarrow kernels; one row per input row."""
-    text = raw.astype("str").str.normalize("NFKD").str.replace(_MARKS, "", regex=True)
-    text = text.str.lower()
-    for ascii_digit, pattern in _ARABIC_DIGITS.items():
-        text = text.str.replace(pattern, ascii_digit, regex=True)
-    return text.str.replace(r"\s+", " ", regex=True).str.strip()
-
-
 def _folded_table(table: dict[str, int]) -> dict[str, int]:
-    return {_fold(word): value for word, value in table.items()}
+    return {fold_date_text(word): value for word, value in table.items()}
 
 
 _MONTHS = _folded_table(_FRENCH_MONTHS) | _folded_table(_ARABIC_MONTHS)
@@ -201,7 +179,7 @@ def parse_date_text(text: str, relative_base: datetime | None = None) -> datetim
     """Return the naive local datetime one date text states (time kept if given), else None."""
     if not text or not text.strip():
         return None
-    parts = _fast_parse(_fold_series(pd.Series([text], dtype="str")))
+    parts = _fast_parse(fold_date_series(pd.Series([text], dtype="str")))
     if pd.notna(parts["method"].iloc[0]):
         stamp = _assemble(parts).iloc[0]
         return None if pd.isna(stamp) else stamp.to_pydatetime()
@@ -245,7 +223,7 @@ def parse_published_dates(raw: pd.Series, captured_at: pd.Series) -> pd.DataFram
     local_capture = _local_capture(captured_at)
     missing = text.isna() | (text.str.strip() == "")
 
-    parts = _fast_parse(_fold_series(text.where(~missing)))
+    parts = _fast_parse(fold_date_series(text.where(~missing)))
     method = parts["method"].copy()
     published = _assemble(parts).dt.normalize()
     fast_hit = method.notna()
@@ -277,9 +255,9 @@ _TICKER_DATE = re.compile(
     rf"(?<![0-9a-z])(?:(?P<weekday>{_WEEKDAY_ALT})\s*[,،]?\s+)?(?P<day>[0-9]{{1,2}})(?:er|e)?\s*"
     rf"(?P<month>{_MONTH_ALT})\.?\s*[,،]?\s+(?P<year>[0-9]{{4}})(?![0-9])"
 )
-_FORECAST = re.compile("|".join(re.escape(_fold(word)) for word in _FORECAST_WORDS))
+_FORECAST = re.compile("|".join(re.escape(fold_date_text(word)) for word in _FORECAST_WORDS))
 _RUBRIC_PREFIX = re.compile(
-    rf"(?:{_alternation([_fold(r) for r in _TODAY_RUBRICS])})"
+    rf"(?:{_alternation([fold_date_text(r) for r in _TODAY_RUBRICS])})"
     r"\s*(?:du|de ce|de|pour le|ليوم|يوم|:|-)?\s*$"
 )
 _MARKER_PREFIX = re.compile(rf"(?:^|\s)(?:{_alternation(list(_TODAY_MARKERS))})\s*$")
@@ -294,7 +272,7 @@ def _today_in_headline(headline: str) -> date | None:
     """Return the date a headline states about its own day, None if it states none or several."""
     if not _HAS_YEAR.search(headline):
         return None
-    folded = _fold(headline)
+    folded = fold_date_text(headline)
     if _FORECAST.search(folded):
         return None
     found: set[date] = set()

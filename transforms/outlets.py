@@ -2,45 +2,15 @@
 
 from __future__ import annotations
 
-import re
-import unicodedata
-
 import pandas as pd
+
+from tickerhouse.transforms.textfold import fold_outlet_name
 
 OUTLET_COLUMNS = ("outlet_id", "name", "language", "homepage", "maghress_slug", "aliases")
 ALIAS_SEPARATOR = "|"
 
-# Deleted from the key: combining marks left by NFD (Latin accents, and the hamza marks NFD splits
-# off hamza-seat letters), Arabic harakat, superscript alef, tatweel, and every apostrophe variant
-# (U+02BC modifier apostrophe is a letter to Unicode: the punctuation sweep below would keep it).
-_DELETED = (
-    [chr(c) for c in range(0x0300, 0x0370)]
-    + [chr(c) for c in range(0x064B, 0x0660)]
-    + ["\u0670", "\u0640"]
-    + ["\u2019", "\u2018", "\u02bc", "\u02bb", "\u00b4", "`", "'", "\uff07", "\u2032"]
-)
-_REPLACED = {
-    "\u0671": "\u0627",  # ٱ wasla has no NFD decomposition
-    "\u0649": "\u064a",  # alef maqsura -> ya
-    "\u06cc": "\u064a",  # Persian ya, common in copy-pasted Arabic
-    "\u0629": "\u0647",  # ta marbuta -> ha
-    "\u06a9": "\u0643",  # Persian kaf -> kaf
-    "\u0153": "oe",
-    "\u00e6": "ae",
-    **{chr(0x0660 + d): str(d) for d in range(10)},  # Arabic-Indic digits
-    **{chr(0x06F0 + d): str(d) for d in range(10)},  # Extended Arabic-Indic digits
-}
-_KEY_TABLE = str.maketrans({**dict.fromkeys(_DELETED), **_REPLACED})
-_NON_KEY = re.compile(r"[\W_]+")
 # Suffixes a raw name may carry when an outlet is cited by its domain ("Le360.ma").
 _TLDS = (".ma", ".com", ".net", ".info")
-
-
-def fold_outlet_name(name: str) -> str:
-    """Return the matching key of one outlet name: lowercase letters and digits, no marks."""
-    text = unicodedata.normalize("NFKC", name).casefold()
-    text = unicodedata.normalize("NFD", text).translate(_KEY_TABLE)
-    return _NON_KEY.sub("", text)
 
 
 def _split_aliases(aliases: str) -> list[str]:

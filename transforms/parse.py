@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
-from functools import lru_cache
 
 from tickerhouse.transforms.decode import BinaryContentError, decode_bytes
-from tickerhouse.transforms.textfold import APOSTROPHES
+from tickerhouse.transforms.site import EDITIONS
+from tickerhouse.transforms.textfold import fold_marker
 
 # Labels a line can get; `tickerhouse parse` shows them so a user can audit a reading.
 TICKER, BOILERPLATE, TITLE, BYLINE, PARAGRAPH, CAPTION, FOOTER, BLANK, OTHER = (
@@ -33,47 +32,41 @@ CAPTION_MAX_CHARS = 160
 _TICKER_SPLIT = re.compile(r"\s\s+")
 _TRAILING_SEPARATOR = re.compile(r"\S\s{2,}\Z")
 _DIGIT = "0-9\u0660-\u0669\u06f0-\u06f9"
-_BYLINE_FR = re.compile(
-    rf"^\s*Publi[ée]e? dans\s+(?P<outlet>.+?)\s+le\s+(?P<date>[{_DIGIT}].*?)\s*$"
-    rf"|^\s*Publi[ée]e? dans\s+(?P<outlet_only>.+?)\s*$",
-    re.IGNORECASE,
-)
-_BYLINE_AR = re.compile(
-    rf"^\s*نشر\s+في\s+(?P<outlet>.+?)\s+يوم\s+(?P<date>[{_DIGIT}].*?)\s*$"
-    rf"|^\s*نشر\s+في\s+(?P<outlet_only>.+?)\s*$"
-)
+
+
+def _words(text: str) -> str:
+    """Return the pattern of a byline's words: spaces as any run of them, a final "é" read leniently."""
+    # Bylines copied by hand drop the participle's accent or make it feminine: Publie, Publiée.
+    return r"\s+".join(re.sub("é$", "[ée]e?", re.escape(word)) for word in text.split())
+
+
+def _byline_pattern(byline: str) -> re.Pattern[str]:
+    """Return the pattern of an edition's byline format: `<lead> outlet <link> date`, or no date."""
+    lead, _, rest = byline.partition("{outlet}")
+    lead, link = _words(lead), _words(rest.partition("{date}")[0])
+    return re.compile(
+        rf"^\s*{lead}\s+(?P<outlet>.+?)\s+{link}\s+(?P<date>[{_DIGIT}].*?)\s*$"
+        rf"|^\s*{lead}\s+(?P<outlet_only>.+?)\s*$",
+        re.IGNORECASE,
+    )
+
+
+# Outlet names may contain the link word ("Aujourd'hui le Maroc le 24 - 11 - 2021"): the outlet is the
+# shortest name followed by the link word and a digit.
+_BYLINES = {edition: _byline_pattern(text.byline) for edition, text in EDITIONS.items()}
+_BYLINE_NAMES = " / ".join(f"'{t.byline.format(outlet='...', date='...')}'" for t in EDITIONS.values())
 # Decoder repairs that say the file ends early (a truncated write, a zero-filled tail).
 _CUT_REPAIRS = ("truncated_multibyte_tail_dropped", "nul_bytes_removed")
 # Final punctuation that marks a sentence (a paragraph), Latin and Arabic.
 _FINAL_PUNCT = tuple('.!?…»"”):;؟،؛')
 
 
-@lru_cache(maxsize=8192)  # widget, footer and caption lines recur in dump after dump
-def _fold(line: str) -> str:
-    text = unicodedata.normalize("NFKC", line).casefold().translate(APOSTROPHES)
-    return " ".join(text.split()).rstrip(" .!")
-
-
-# The site's widget and footer lines, French and Arabic editions, compared after _fold.
-_WIDGETS = (
-    (
-        "Merci d'avoir signalé!",
-        "Cette image sera automatiquement bloquée après qu'elle soit signalée par plusieurs personnes.",
-    ),
-    (
-        "شكرا على التبليغ!",
-        "سيتم حجب هذه الصورة تلقائيا بعد أن يتم التبليغ عنها من طرف عدة أشخاص.",
-    ),
+# The site's widget and footer lines, compared after fold_marker. A text dump has the widget's two
+# sentences on two lines; a saved HTML page has them in one element.
+_BOILERPLATE = frozenset(
+    fold_marker(s) for text in EDITIONS.values() for s in (*text.widget, " ".join(text.widget))
 )
-# A text dump has the widget's two sentences on two lines; a saved HTML page has them in one element.
-_BOILERPLATE = frozenset(_fold(s) for pair in _WIDGETS for s in (*pair, " ".join(pair)))
-_FOOTER = frozenset(
-    _fold(s)
-    for s in (
-        "Cliquez ici pour lire l'article depuis sa source.",
-        "اضغط هنا لقراءة الخبر من مصدره.",
-    )
-)
+_FOOTER = frozenset(fold_marker(text.footer) for text in EDITIONS.values())
 
 
 @dataclass(frozen=True)
@@ -107,7 +100,7 @@ class ParsedDump:
 
 
 def _is_marker(line: str, markers: frozenset[str]) -> bool:
-    return len(line) <= _MARKER_MAX_CHARS and _fold(line) in markers
+    return len(line) <= _MARKER_MAX_CHARS and fold_marker(line) in markers
 
 
 def split_ticker(line: str) -> tuple[str, ...]:
@@ -129,7 +122,7 @@ def _ticker_entries(line: str) -> tuple[str, ...]:
 
 def _match_byline(line: str) -> tuple[str, str | None, str] | None:
     """Return (outlet, date text or None, edition) when the line is an article byline."""
-    for edition, pattern in (("fr", _BYLINE_FR), ("ar", _BYLINE_AR)):
+    for edition, pattern in _BYLINES.items():
         m = pattern.match(line)
         if m:
             outlet = m.group("outlet") or m.group("outlet_only")
@@ -153,7 +146,7 @@ def parse_text(text: str) -> tuple[tuple[str, ...], tuple[str, ...], Article | N
     for i, line in enumerate(lines):
         if labels[i] == BLANK or labels[i] == TICKER:
             continue
-        folded = _fold(line) if len(line) <= _MARKER_MAX_CHARS else ""
+        folded = fold_marker(line) if len(line) <= _MARKER_MAX_CHARS else ""
         if folded in _BOILERPLATE:
             labels[i] = BOILERPLATE
         elif folded in _FOOTER:
@@ -221,6 +214,6 @@ def parse_dump(data: bytes) -> ParsedDump:
     if not ticker and article is None:
         reason = (
             "no ticker and no article: line 1 is not a headline ticker and no line is a "
-            "'Publié dans ... le ...' / 'نشر في ... يوم ...' byline"
+            f"{_BYLINE_NAMES} byline"
         )
     return ParsedDump(text, decoded.encoding, repairs, labels, ticker, article, reason)

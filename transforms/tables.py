@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import unicodedata
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, time
 
@@ -21,15 +20,9 @@ from tickerhouse.transforms.language import detect_languages
 from tickerhouse.transforms.outlets import normalize_sources
 from tickerhouse.transforms.parse import ParsedDump
 from tickerhouse.transforms.source_file import SourceFile
-from tickerhouse.transforms.textfold import APOSTROPHES
+from tickerhouse.transforms.textfold import headline_key
 from tickerhouse.transforms.topic_tags import article_topics, headline_tokens, headline_topics
 from tickerhouse.transforms.topics import Taxonomy
-
-
-def headline_key(text: str) -> str:
-    """Return the normalized form two spellings of the same headline share (case, spaces, apostrophes)."""
-    folded = unicodedata.normalize("NFKC", text).translate(APOSTROPHES).casefold()
-    return " ".join(folded.split())
 
 
 def stable_id(*parts: str) -> str:

@@ -6,7 +6,6 @@ import random
 
 import pytest
 
-from tickerhouse.samples.corpus import _EDITIONS
 from tickerhouse.transforms.parse import (
     BLANK,
     BOILERPLATE,
@@ -20,6 +19,7 @@ from tickerhouse.transforms.parse import (
     parse_text,
     split_ticker,
 )
+from tickerhouse.transforms.site import EDITIONS
 
 NBSP4 = "\u00a0" * 4
 
@@ -278,7 +278,7 @@ def test_real_arabic_ticker_splits_into_the_marquee_headlines(shared_dir):
 
 
 def _dump(byline: str, edition: str = "fr") -> str:
-    ed = _EDITIONS[edition]
+    ed = EDITIONS[edition]
     ticker = "Titre un" + NBSP4 + "Titre deux" + NBSP4
     body = "Un paragraphe assez long pour ne pas être une légende, avec un point final."
     return "\n".join([ticker, "", *ed.widget, "", "Le titre", byline, "", body, "", ed.footer])
@@ -299,6 +299,10 @@ def _dump(byline: str, edition: str = "fr") -> str:
         ("Publié dans Le Matin le 5 décembre 2024", "Le Matin", "5 décembre 2024", "fr"),  # month name
         ("Publié dans  Le360   le 01/02/2024 ", "Le360", "01/02/2024", "fr"),  # stray spaces
         ("Publié dans Yabiladi", "Yabiladi", None, "fr"),  # no date at all
+        ("Publie dans Le Desk le 01 - 02 - 2024", "Le Desk", "01 - 02 - 2024", "fr"),  # accent dropped
+        ("Publiée dans Le Desk le 01 - 02 - 2024", "Le Desk", "01 - 02 - 2024", "fr"),  # feminine
+        ("PUBLIÉ DANS Le Desk LE 01 - 02 - 2024", "Le Desk", "01 - 02 - 2024", "fr"),  # capitals
+        ("Publié\u00a0 dans Le Desk le 01 - 02 - 2024", "Le Desk", "01 - 02 - 2024", "fr"),  # NBSP run
         ("نشر في هسبريس يوم 24 - 11 - 2021", "هسبريس", "24 - 11 - 2021", "ar"),  # Arabic edition
         ("نشر في اليوم 24 يوم ٢٤ - ١١ - ٢٠٢١", "اليوم 24", "٢٤ - ١١ - ٢٠٢١", "ar"),  # Indic digits
     ],
@@ -313,8 +317,8 @@ def test_byline_grammar(byline, outlet, date_raw, edition):
 
 @pytest.mark.parametrize("edition", ["fr", "ar"])
 def test_widget_and_footer_of_each_edition_are_recognized(edition):
-    # The strings the sample generator writes (the French ones are the seed's, byte for byte).
-    byline = {"fr": "Publié dans Hespress le 24 - 11 - 2021", "ar": "نشر في هسبريس يوم 24 - 11 - 2021"}
-    parsed = parse_dump(_dump(byline[edition], edition).encode())
+    # The strings the sample generator writes too (the French ones are the seed's, byte for byte).
+    byline = EDITIONS[edition].byline.format(outlet="Hespress", date="24 - 11 - 2021")
+    parsed = parse_dump(_dump(byline, edition).encode())
     assert parsed.labels == (TICKER, BLANK, BOILERPLATE, BOILERPLATE, BLANK, TITLE, BYLINE, BLANK,
                              PARAGRAPH, BLANK, FOOTER)  # fmt: skip

@@ -1,8 +1,9 @@
 """Deterministic synthetic corpus of Maghress page dumps, for the bundled demo and for benchmarks.
 
 Layout, boilerplate and byline of a French dump reproduce the real seed dump byte for byte; the
-Arabic edition swaps in the Arabic widget, byline and footer. Headlines come from templates written
-for this module (no third-party text), published as a Poisson-ish stream whose topic mix shifts
+Arabic edition swaps in the Arabic widget, byline and footer (both from transforms/site.py, which the
+parser reads too). Headlines and articles come from the templates in templates/ (written for this
+module, no third-party text); headlines are published as a Poisson-ish stream whose topic mix shifts
 over time (weekends, a tournament week, an arms-sale story), so day-by-day trends are visible.
 
 Run: ``python -m tickerhouse.samples.corpus --out data/sample --dumps 400 --interval-minutes 180``.
@@ -23,13 +24,17 @@ import re
 import string
 import sys
 import time
+import tomllib
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from importlib.resources import files
 from pathlib import Path
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
+
+from tickerhouse.transforms.site import EDITIONS as SITE
 
 CASABLANCA = ZoneInfo("Africa/Casablanca")
 DEFAULT_START = datetime(2024, 12, 1, tzinfo=UTC)
@@ -57,7 +62,8 @@ BAD_KINDS: tuple[str, ...] = (
 _FRENCH_ONLY_KINDS = frozenset({"cp1252", "mojibake"})
 
 # --------------------------------------------------------------------------------------------
-# Edition boilerplate (French strings are the seed's, byte for byte)
+# Editions: the site's boilerplate (transforms/site.py, which the parser reads too) and the template
+# text of templates/<edition>.toml and templates/outlets.tsv
 # --------------------------------------------------------------------------------------------
 
 
@@ -72,416 +78,63 @@ class _Edition:
 
 
 _EDITIONS = {
-    "fr": _Edition(
-        "fr",
-        (
-            "Merci d'avoir signalé!",
-            "Cette image sera automatiquement bloquée après qu'elle soit signalée par plusieurs personnes.",
-        ),
-        "Publié dans {outlet} le {date}",
-        "Cliquez ici pour lire l'article depuis sa source.",
-        4.0,
-        48,
-    ),
-    "ar": _Edition(
-        "ar",
-        (
-            "شكرا على التبليغ!",
-            "سيتم حجب هذه الصورة تلقائيا بعد أن يتم التبليغ عنها من طرف عدة أشخاص.",
-        ),
-        "نشر في {outlet} يوم {date}",
-        "اضغط هنا لقراءة الخبر من مصدره.",
-        6.0,
-        54,
-    ),
+    code: _Edition(code, SITE[code].widget, SITE[code].byline, SITE[code].footer, rate, size)
+    for code, rate, size in (("fr", 4.0, 48), ("ar", 6.0, 54))
 }
-
-# --------------------------------------------------------------------------------------------
-# Slot pools. Person names are invented combinations so no real person is put in a fake story.
-# --------------------------------------------------------------------------------------------
-
-_FR_FIRST = "Karim Nadia Youssef Salma Hamid Leila Omar Meryem Rachid Imane Mehdi Samira Tarik Houda"
-_FR_LAST = (
-    "Bennani|El Idrissi|Tazi|Alaoui|Berrada|Chraibi|El Fassi|Lahlou|Amrani|Benjelloun|Ouazzani|"
-    "Kettani|Naciri|Zerouali"
-)
-_AR_FIRST = "كريم نادية يوسف سلمى حميد ليلى عمر مريم رشيد إيمان مهدي سميرة طارق هدى"
-_AR_LAST = (
-    "بناني|الإدريسي|التازي|العلوي|برادة|الشرايبي|الفاسي|لحلو|العمراني|بنجلون|الوزاني|الكتاني|الناصري|الزروالي"
-)
-
-_FR_MONTHS = "janvier février mars avril mai juin juillet août septembre octobre novembre décembre".split()
-_FR_WEEKDAYS = "lundi mardi mercredi jeudi vendredi samedi dimanche".split()
-_AR_MONTHS = "يناير فبراير مارس أبريل ماي يونيو يوليوز غشت شتنبر أكتوبر نونبر دجنبر".split()
-_AR_WEEKDAYS = "الاثنين الثلاثاء الأربعاء الخميس الجمعة السبت الأحد".split()
 _ARABIC_INDIC = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
 
 
-def _split(text: str) -> list[str]:
-    return [part.strip() for part in text.split("|")]
+@dataclass(frozen=True)
+class _Templates:
+    """One edition's template text: slot pools, headline templates by group, article sentences, outlets."""
+
+    first_names: list[str]
+    last_names: list[str]
+    months: list[str]
+    weekdays: list[str]
+    daily: dict[str, str]  # exchange_rates, forecast: format with date
+    pools: dict[str, list[str]]
+    headlines: dict[str, list[str]]
+    captions: list[str]
+    sentences: list[str]  # any article's
+    family_sentences: dict[str, list[str]]  # a headline family's own
+    # (name as bylines spell it, slug, weight): spelling variants a normalizer must fold, and one rare
+    # outlet nobody has mapped, so that even the demo shows each.
+    outlets: list[tuple[str, str, float]]
 
 
-_FR_POOLS: dict[str, list[str]] = {
-    "city": _split(
-        "Casablanca|Rabat|Marrakech|Fès|Tanger|Agadir|Oujda|Meknès|Kénitra|Tétouan|Laâyoune|"
-        "Dakhla|El Jadida|Safi|Béni Mellal|Nador|Errachidia|Ouarzazate|Khouribga|Settat"
-    ),
-    "region": _split(
-        "Souss-Massa|l'Oriental|Drâa-Tafilalet|Béni Mellal-Khénifra|Marrakech-Safi|Fès-Meknès|"
-        "Tanger-Tétouan-Al Hoceïma|Dakhla-Oued Eddahab"
-    ),
-    "country": _split(
-        "l'Espagne|la France|les Etats-Unis|le Sénégal|la Mauritanie|le Nigeria|la Côte d'Ivoire|"
-        "l'Egypte|le Qatar|les Emirats arabes unis|l'Arabie saoudite|la Chine|l'Inde|le Brésil|"
-        "l'Allemagne|le Royaume-Uni|l'Italie|le Portugal|le Japon|la Corée du Sud|le Burkina Faso|"
-        "le Gabon|le Rwanda|le Kenya"
-    ),
-    "african": _split(
-        "Sénégal|Côte d'Ivoire|Egypte|Nigeria|Cameroun|Mali|Tunisie|Ghana|Zambie|RD Congo|"
-        "Comores|Tanzanie|Afrique du Sud"
-    ),
-    # Article included and no AS FAR: AS FAR/FAR Rabat get their own templates (tagger traps).
-    "club": _split(
-        "le Raja Casablanca|le Wydad|la RS Berkane|le FUS Rabat|le Maghreb de Fès|"
-        "le Hassania d'Agadir|le Moghreb de Tétouan|l'Ittihad de Tanger|l'Olympique de Safi|"
-        "le Difaâ El Jadida|le Chabab Mohammedia|la Jeunesse Soualem|l'Union Touarga|"
-        "le Kawkab Marrakech"
-    ),
-    "pl": _split("Liverpool|Tottenham|Arsenal|Chelsea|Manchester City|Newcastle|Aston Villa"),
-    "liga": _split("Real Madrid|FC Barcelone|Atlético Madrid|Séville FC|Villarreal|Girona"),
-    "league": _split("anglais|espagnols|allemands|italiens|saoudiens"),
-    "weapon": _split(
-        "missiles air-air AIM-9X|hélicoptères Apache|systèmes de défense aérienne|"
-        "lance-roquettes HIMARS|obus d'artillerie de précision|drones de surveillance"
-    ),
-    "drone": _split("de surveillance|tactiques|kamikazes|de reconnaissance"),
-    "exercise": _split("African Lion|Marlin|Lightning Handshake|Chergui"),
-    "minister": _split(
-        "le ministre de l'Intérieur|la ministre de l'Economie et des Finances|"
-        "le ministre des Affaires étrangères|le ministre de l'Education nationale|"
-        "le ministre de la Santé|le ministre de l'Agriculture|le ministre de l'Equipement et de "
-        "l'Eau|la ministre de la Transition énergétique|le ministre de la Justice|"
-        "le ministre délégué chargé de l'Administration de la Défense nationale|"
-        "la ministre du Tourisme"
-    ),
-    "law": _split(
-        "le droit de grève|la procédure pénale|les peines alternatives|l'eau|"
-        "la protection sociale|les partis politiques"
-    ),
-    "committee": _split(
-        "l'investissement|la réforme de la fonction publique|la protection sociale|l'eau potable"
-    ),
-    "affair": _split(
-        "des marchés publics à Casablanca|un réseau de migration irrégulière|"
-        "une affaire de corruption foncière|des fraudes aux subventions agricoles"
-    ),
-    "institution": _split(
-        "le Haut-Commissariat au Plan|Bank Al-Maghrib|l'Office des changes|"
-        "le ministère de l'Intérieur|la Direction générale des impôts|"
-        "l'Agence marocaine de développement des investissements et des exportations"
-    ),
-    "weapon_en": _split(
-        "Advanced Air-to-Air Missiles|Javelin Missiles|AH-64E Apache Helicopters|HIMARS Rocket Systems"
-    ),
-    "country_en": _split("Spain|France|Israel|Senegal|Portugal|Germany"),
-}
+def _template_file(name: str) -> str:
+    return files("tickerhouse.samples").joinpath("templates").joinpath(name).read_text(encoding="utf-8")
 
-_AR_POOLS: dict[str, list[str]] = {
-    "city": _split(
-        "الدار البيضاء|الرباط|مراكش|فاس|طنجة|أكادير|وجدة|مكناس|القنيطرة|تطوان|العيون|الداخلة|"
-        "الجديدة|آسفي|بني ملال|الناظور|الراشيدية|ورزازات"
-    ),
-    "region": _split("سوس ماسة|الشرق|درعة تافيلالت|بني ملال خنيفرة|مراكش آسفي|فاس مكناس"),
-    "country": _split(
-        "إسبانيا|فرنسا|الولايات المتحدة|السنغال|موريتانيا|نيجيريا|مصر|قطر|الإمارات|السعودية|"
-        "الصين|البرتغال|ألمانيا|بريطانيا|بوركينا فاسو|الغابون|رواندا"
-    ),
-    "african": _split("السنغال|مصر|نيجيريا|الكاميرون|مالي|تونس|غانا|زامبيا|جزر القمر|تنزانيا"),
-    # No الجيش الملكي here: the club's templates are written out as tagger traps.
-    "club": _split(
-        "الرجاء الرياضي|الوداد الرياضي|نهضة بركان|الفتح الرياضي|المغرب الفاسي|حسنية أكادير|"
-        "المغرب التطواني|اتحاد طنجة|أولمبيك آسفي|الدفاع الحسني الجديدي|شباب المحمدية|"
-        "الكوكب المراكشي"
-    ),
-    "weapon": _split("صواريخ جو-جو متطورة|مروحيات أباتشي|منظومات دفاع جوي|طائرات مسيرة"),
-    "minister": _split(
-        "وزير الداخلية|وزير الاقتصاد والمالية|وزير الشؤون الخارجية|وزير التربية الوطنية|"
-        "وزير الصحة|وزير الفلاحة|وزير العدل|وزير السياحة|"
-        "الوزير المنتدب المكلف بإدارة الدفاع الوطني"
-    ),
-    "law": _split("الإضراب|المسطرة الجنائية|العقوبات البديلة|الماء|الحماية الاجتماعية"),
-    "affair": _split("صفقات عمومية|تبديد أموال عمومية|شبكة للهجرة السرية|التلاعب في الدعم"),
-    "field": _split("مكافحة الإرهاب|الهجرة|الطاقات المتجددة|الأمن الغذائي"),
-    "institution": _split(
-        "المندوبية السامية للتخطيط|بنك المغرب|مكتب الصرف|وزارة الداخلية|المديرية العامة للضرائب"
-    ),
-}
 
-_FR_CAPTIONS = _split(
-    "{Person} et {Person2}|{Person} à {city}|Vue de {city}|Photo d'illustration|Archives|"
-    "Le siège de Bank Al-Maghrib à Rabat|Des supporters au stade de {city}|"
-    "Cérémonie de signature à {city}|{Person}, {city}"
-)
-_AR_CAPTIONS = _split(
-    "{person} و{person2}|{person} في {city}|صورة من الأرشيف|صورة تعبيرية|جانب من اللقاء بـ{city}"
-)
+def _read_templates() -> tuple[dict[str, _Templates], frozenset[str]]:
+    """Return each edition's templates and the title words some outlets do not capitalize."""
+    outlets: dict[str, list[tuple[str, str, float]]] = {}
+    rows = csv.DictReader(io.StringIO(_template_file("outlets.tsv")), delimiter="\t", quoting=csv.QUOTE_NONE)
+    for row in rows:
+        outlets.setdefault(row["edition"], []).append((row["name"], row["slug"], float(row["weight"])))
+    editions: dict[str, _Templates] = {}
+    title_words: frozenset[str] = frozenset()
+    for code in _EDITIONS:
+        data = tomllib.loads(_template_file(f"{code}.toml"))
+        editions[code] = _Templates(
+            first_names=data["names"]["first"],
+            last_names=data["names"]["last"],
+            months=data["calendar"]["months"],
+            weekdays=data["calendar"]["weekdays"],
+            daily=data["daily"],
+            pools=data["pools"],
+            headlines=data["headlines"],
+            captions=data["articles"]["captions"],
+            sentences=data["articles"]["sentences"],
+            family_sentences=data["articles"]["family"],
+            outlets=outlets[code],
+        )
+        title_words |= frozenset(data.get("near_duplicates", {}).get("title_words", ()))
+    return editions, title_words
 
-# --------------------------------------------------------------------------------------------
-# Headline templates by group. "[...]" marks an optional clause: dropping it, or a case change,
-# makes the near-duplicate pairs seen in the real ticker.
-# --------------------------------------------------------------------------------------------
 
-_FR_HEADLINES: dict[str, list[str]] = {
-    "defense": [
-        "FAR : les Forces Armées Royales participent à l'exercice {exercise}[ au large de {city}]",
-        "African Lion {year} : {n} militaires attendus dans la région de {region}",
-        "Les FAR réceptionnent de nouveaux drones {drone}",
-        "Défense : le Maroc et {country} renforcent leur coopération militaire",
-        "Le ministre délégué chargé de l'Administration de la Défense nationale reçoit[ à Rabat] "
-        "une délégation militaire étrangère",
-        "Défense : {Country} et le Maroc signent un mémorandum d'entente[ historique]",
-        "Les Forces Armées Royales organisent une campagne médico-chirurgicale à {city}",
-        "Sahel : le Maroc renforce ses liens militaires avec {country}",
-        "Drones : l'industrie de défense marocaine se structure[ avec un nouveau site près de {city}]",
-    ],
-    "defense_arms": [
-        "Etats-Unis : {n} M$ de missiles air-air pour le Maroc approuvés",
-        "Le Département d'Etat approuve la vente de {weapon} au Maroc[ pour {n} millions de dollars]",
-        "Les Etats-Unis approuvent la vente d'armements au Maroc d'une valeur de {n} millions de "
-        "dollars[... Des armes de précision de dernière génération]",
-        "Vente d'armes : le Congrès américain notifié d'un contrat marocain[ de {n} millions de dollars]",
-        "Armement : les FAR vont acquérir des {weapon}",
-    ],
-    "football": [
-        "Botola : {Club} bat {club2}",
-        "Botola : {Club} et {club2} se neutralisent",
-        "Botola : l'AS FAR bat {club}",
-        "Botola : {Club} solide en défense contre {club2}",
-        "{Club} : sa défense a encore craqué contre {club2}",
-        "AS FAR : sa défense tient bon[ face aux assauts adverses]",
-        "FAR Rabat : {Player} nouvel entraîneur[ jusqu'en {nextyear}]",
-        "Foot. {Player} intéresse deux grands clubs {league}",
-        "PL : {pl} s'impose contre {pl2}",
-        "PL : Un festival de buts lors de {pl}-{pl2} !",
-        "Liga : {liga} met la pression sur {liga2}",
-        "Lions de l'Atlas : {n} joueurs convoqués pour le stage de {month}",
-        "Coupe du Trône : {Club} qualifié aux tirs au but",
-        "Botola : le derby de Casablanca entre le Raja et le Wydad fixé au {day} {month}",
-    ],
-    "football_can": [
-        "CAN 2025 : les Lions de l'Atlas battent le {african}[ et filent en quarts]",
-        "CAN 2025 : {city} prête à accueillir les supporters",
-        "CAN 2025 : le Maroc affronte le {african} au stade de {city}",
-        "CAN 2025 : record de billets vendus pour Maroc-{african}",
-        "CAN 2025 : le sélectionneur national dévoile sa liste[ de 26 joueurs]",
-    ],
-    "sports": [
-        "Karting : le Maroc deuxième de la MENA Nations Cup",
-        "Athlétisme : {Player} remporte le marathon de {city}",
-        "Tennis : {Player} qualifié pour le tableau final à {city}",
-        "Handball : le Maroc termine {ordinal} du tournoi international",
-        "Boxe : médaille d'or pour le Maroc aux championnats d'Afrique",
-        "Surf : {city} accueille une étape du championnat du monde",
-    ],
-    "economy": [
-        "Bank Al-Maghrib maintient son taux directeur à {rate}%",
-        "Inflation : l'indice des prix à la consommation en hausse de {pct}% en {month}",
-        "Recettes fiscales : croissance à deux chiffres en {month}",
-        "Liquidité bancaire : {n} milliards de dirhams injectés par Bank Al-Maghrib",
-        "Aquaculture. {n} MDH pour booster le secteur en {year}",
-        "Le dirham s'apprécie de {pct}% face à l'euro",
-        "Loi de finances {year} : les grandes mesures à la loupe",
-        "Bourse de Casablanca : le MASI termine la semaine en hausse de {pct}%",
-        "Le Maroc annonce un partenariat stratégique pour renforcer le secteur de l'eau[ avec un "
-        "investissement de {n} milliards de dirhams]",
-        "Tourisme : {n} millions d'arrivées à fin {month}",
-        "Bank Al-Maghrib : la croissance attendue à {pct}% en {year}",
-    ],
-    "politics": [
-        "{Minister} présente le bilan de son secteur devant la Chambre des représentants",
-        "Conseil de gouvernement : adoption de {n} projets de décrets",
-        "Le Chef du gouvernement préside la commission interministérielle sur {committee}",
-        "Parlement : la Chambre des conseillers adopte le projet de loi sur {law}",
-        "Régionalisation avancée : les présidents des conseils régionaux réunis à {city}",
-        "Elections partielles : la participation atteint {pct}% à {city}",
-    ],
-    "international": [
-        "Maroc-UE, une étape charnière d'un partenariat stratégique[ de référence]",
-        "Sahara : {country} réaffirme son soutien au plan d'autonomie",
-        "Le Maroc et {country} signent {n} accords de coopération",
-        "Mobilisation des équipes de l'ONU après un séisme[ dans le Pacifique]",
-        "L'axe Rabat-Paris en {year} : une dynamique nouvelle[ et un avenir porteur de grands desseins]",
-        "Diplomatie : {Minister} s'entretient avec son homologue[ à Rabat]",
-    ],
-    "society": [
-        "Défense des droits des femmes : un forum régional à {city}",
-        "Défense des droits de l'enfant : une campagne nationale lancée[ à {city}]",
-        "Programme Riaya : plus de {n} bénéficiaires d'une caravane médicale à {city}",
-        "Les Marocains face au défi des déchets plastiques",
-        "Enseignement : {n} nouvelles écoles ouvriront à la rentrée",
-        "Vague de froid : des aides pour {n} douars isolés dans la région de {region}",
-        "Emploi : le taux de chômage à {pct}%[ au troisième trimestre]",
-    ],
-    "justice": [
-        "Justice. {years} ans de prison ferme pour un escroc à {city}",
-        "Justice. Clôture de la {ordinal} session ordinaire du comité technique spécialisé de l'UA",
-        "Procès à {city} : la défense demande le report de l'audience",
-        "Tribunal de {city} : un ancien élu condamné pour dilapidation de deniers publics",
-        "Justice. Le parquet ouvre une enquête sur {affair}",
-        "Cour de cassation : la défense de {Person} dépose un pourvoi",
-    ],
-    "security": [
-        "DGSN : {n} suspects interpellés à {city} pour trafic de drogue",
-        "BCIJ : démantèlement d'une cellule terroriste à {city}",
-        "{City} : un automobiliste arrêté pour avoir percuté un restaurant[ de fast-food]",
-        "Accident de la route : {few} morts près de {city}",
-        "Gendarmerie royale : saisie de {n2} tonnes de chira à {city}",
-        "La police de {city} interpelle un individu pour vol avec violence",
-        "Accidents de la route : {few} morts et {n} blessés en périmètre urbain la semaine dernière",
-    ],
-    "health": [
-        "Santé : campagne de vaccination contre la rougeole à {city}",
-        "Grippe saisonnière : le ministère de la Santé appelle à la vigilance",
-        "CHU de {city} : une première greffe réussie",
-        "AMO : {n} millions de bénéficiaires à fin {month}",
-    ],
-    "culture": [
-        "Musique : les notes jazz de {city}",
-        "Exposition : {Person} paysagiste de l'essentiel",
-        "Festival de {city} : {n2} films en compétition",
-        "Fin de la {ordinal} édition du Salon du livre de {city}",
-        "Cinéma : {Person} primé au festival de Marrakech",
-        "Funérailles à {city} de l'acteur feu {Player}",
-        "MAGAZINE : {Person}, un hommage en contreplongée",
-    ],
-    "religion": [
-        "Le Grand Mufti d'Al-Qods salue le soutien du Maroc[, sous le leadership de SM le Roi,] "
-        "au peuple palestinien",
-        "Maroc : les explications du Coran seront traduites vers l'amazigh",
-        "Habous : {n} mosquées rouvertes après travaux[ dans la région de {region}]",
-    ],
-    "technology": [
-        "Digital : {n} startups marocaines sélectionnées[ pour un programme d'accélération]",
-        "5G : l'ANRT lance l'appel d'offres",
-        "Intelligence artificielle : {city} accueille un sommet africain",
-        "Cybersécurité : la DGSSI alerte sur une campagne d'hameçonnage",
-    ],
-    "environment": [
-        "Automne {year}, l'un des plus chauds jamais enregistrés au Maroc",
-        "Sécheresse : le taux de remplissage des barrages à {pct}%",
-        "Dessalement : une nouvelle station à {city}",
-        "Reboisement : {n} hectares plantés dans la région de {region}",
-    ],
-    "weather": [
-        "Alerte météo : fortes pluies attendues à {city} et {city2}",
-        "Bulletin spécial : chutes de neige sur les reliefs de l'Atlas",
-    ],
-    "english": [
-        "U.S. approves ${usd} million sale of {weapon_en} to Morocco",
-        "Morocco's central bank holds key rate at {rate_en}%",
-        "Morocco, {country_en} sign defense cooperation agreement",
-    ],
-}
-
-_AR_HEADLINES: dict[str, list[str]] = {
-    "defense": [
-        "القوات المسلحة الملكية تشارك في مناورات الأسد الإفريقي {year}",
-        "الجيش المغربي يتسلم دفعة جديدة من الطائرات المسيرة",
-        "المغرب و{country} يعززان التعاون العسكري",
-        "الوزير المنتدب المكلف بإدارة الدفاع الوطني يستقبل وزير دفاع {country}",
-        "القوات المسلحة الملكية تقيم مستشفى ميدانيا بإقليم {city}",
-        "مناورات عسكرية مشتركة بين المغرب و{country}[ بجهة {region}]",
-    ],
-    "defense_arms": [
-        "واشنطن توافق على صفقة أسلحة للمغرب بقيمة {n} مليون دولار",
-        "الخارجية الأمريكية تصادق على بيع {weapon} للمغرب",
-        "صفقة أسلحة جديدة للقوات المسلحة الملكية[ بقيمة {n} مليون دولار]",
-    ],
-    "football": [
-        "البطولة الاحترافية: {club} يفوز على {club2}",
-        "البطولة الاحترافية: {club} يتعادل مع {club2}",
-        "الجيش الملكي يتغلب على {club}[ ويعزز صدارته]",
-        "دفاع {club} يتلقى ثلاثة أهداف أمام {club2}",
-        "الرجاء والوداد يتعادلان في ديربي الدار البيضاء",
-        "أسود الأطلس: استدعاء {n2} لاعبين جدد لمعسكر {month}",
-        "{player} يقترب من الانتقال إلى الدوري الإنجليزي",
-    ],
-    "football_can": [
-        "كأس إفريقيا 2025: أسود الأطلس يفوزون على منتخب {african}[ ويتأهلون إلى الربع]",
-        "كأس أمم إفريقيا 2025: {city} جاهزة لاستقبال الجماهير",
-        "كان 2025: نفاد تذاكر مباراة المغرب و{african}",
-    ],
-    "sports": [
-        "ألعاب القوى: {player} يفوز بماراثون {city}",
-        "الملاكمة: ذهبية للمغرب في البطولة الإفريقية",
-        "كرة السلة: فريق {city} يتأهل إلى النهائي",
-    ],
-    "economy": [
-        "بنك المغرب يبقي على سعر الفائدة الرئيسي في {rate} في المائة",
-        "التضخم يتراجع إلى {pct} في المائة خلال شهر {month}",
-        "الدرهم يرتفع بنسبة {pct} في المائة مقابل الأورو",
-        "بورصة الدار البيضاء تنهي الأسبوع على ارتفاع",
-        "المداخيل الضريبية ترتفع بـ{n2} مليار درهم",
-        "الحكومة تخصص {n2} مليار درهم لقطاع الماء",
-    ],
-    "politics": [
-        "مجلس الحكومة يصادق على {n2} مشاريع مراسيم",
-        "{minister} يقدم حصيلة قطاعه أمام مجلس النواب",
-        "مجلس المستشارين يصادق على مشروع قانون {law}",
-    ],
-    "international": [
-        "المغرب و{country} يوقعان {n2} اتفاقيات تعاون",
-        "{country} تجدد دعمها لمخطط الحكم الذاتي",
-        "الأمم المتحدة تشيد بجهود المغرب في مجال {field}",
-    ],
-    "society": [
-        "الدفاع عن حقوق النساء: منتدى جهوي بـ{city}",
-        "موجة البرد: مساعدات لفائدة {n} دوارا بجهة {region}",
-        "نسبة البطالة تبلغ {pct} في المائة",
-        "برنامج رعاية: قافلة طبية لفائدة {n} مستفيد بـ{city}",
-    ],
-    "justice": [
-        "محكمة الاستئناف بـ{city} تدين متهما بـ{years} سنوات سجنا نافذا",
-        "هيئة الدفاع تطالب بتأجيل محاكمة منتخب سابق بـ{city}",
-        "النيابة العامة تفتح تحقيقا في {affair}",
-    ],
-    "security": [
-        "المديرية العامة للأمن الوطني: توقيف {few} أشخاص بـ{city} للاشتباه في ترويج المخدرات",
-        "المكتب المركزي للأبحاث القضائية يفكك خلية إرهابية بـ{city}",
-        "الدرك الملكي يحجز {n2} أطنان من الشيرا بـ{city}",
-        "مصرع {few} أشخاص في حادثة سير بالقرب من {city}",
-        "حوادث السير: {few} قتلى و{n} جريحا بالمدار الحضري خلال الأسبوع الماضي",
-    ],
-    "health": [
-        "حملة للتلقيح ضد الحصبة بـ{city}",
-        "وزارة الصحة تدعو إلى الحذر من الأنفلونزا الموسمية",
-        "المستشفى الجامعي بـ{city} ينجح في أول عملية زرع",
-    ],
-    "culture": [
-        "مهرجان {city} يعرض {n2} فيلما في المسابقة الرسمية",
-        "معرض تشكيلي لـ{person} بـ{city}",
-        "تشييع جثمان الفنان {person} بـ{city}",
-    ],
-    "religion": [
-        "مفتي القدس يشيد بدعم المغرب[ بقيادة جلالة الملك] للشعب الفلسطيني",
-        "وزارة الأوقاف تعلن افتتاح {n} مسجدا",
-        "ترجمة معاني القرآن الكريم إلى الأمازيغية",
-    ],
-    "technology": [
-        "{n} مقاولة ناشئة مغربية تشارك في برنامج للتسريع",
-        "الوكالة الوطنية لتقنين المواصلات تطلق طلب عروض الجيل الخامس",
-        "الذكاء الاصطناعي: {city} تحتضن قمة إفريقية",
-    ],
-    "environment": [
-        "نسبة ملء السدود تبلغ {pct} في المائة",
-        "محطة جديدة لتحلية مياه البحر بـ{city}",
-        "غرس {n} هكتار بجهة {region}",
-    ],
-    "weather": [
-        "نشرة إنذارية: أمطار رعدية قوية بعدد من أقاليم المملكة",
-        "تساقطات ثلجية مرتقبة بمرتفعات الأطلس",
-    ],
-}
+_TEMPLATES, _TITLE_WORDS = _read_templates()
 
 # Base share of the headline stream per group; multiplied by calendar and event factors below.
 _GROUP_WEIGHTS = {
@@ -504,208 +157,6 @@ _GROUP_WEIGHTS = {
     "weather": 1.0,
     "english": 0.6,
 }
-
-# --------------------------------------------------------------------------------------------
-# Article sentences. Articles are drawn by family (defense_arms -> defense, football_can -> ...).
-# --------------------------------------------------------------------------------------------
-
-_FR_GENERIC = [
-    "Selon les données communiquées par {institution}, {n} projets ont été lancés au cours des "
-    "derniers mois dans la région de {region}.",
-    "Cette initiative s'inscrit dans le cadre de la stratégie nationale visant à renforcer la "
-    "compétitivité et l'attractivité du Royaume.",
-    "Les responsables présents ont souligné l'importance d'une approche intégrée, associant "
-    "l'ensemble des acteurs publics et privés.",
-    "Il convient de rappeler que {city} avait déjà accueilli une rencontre similaire en "
-    "{pastyear}, en présence de nombreux experts nationaux et internationaux.",
-    "D'après une source proche du dossier, les discussions devraient se poursuivre dans les "
-    "prochaines semaines.",
-    "« Nous avons franchi une étape importante, mais beaucoup reste à faire », a déclaré "
-    "{Person}, cité par plusieurs médias.",
-    "Les chiffres publiés font état d'une progression de {pct}% par rapport à la même période "
-    "de l'année précédente.",
-    "Plusieurs observateurs estiment toutefois que les effets de ces mesures ne seront visibles "
-    "qu'à moyen terme.",
-    "La rencontre a également été l'occasion de passer en revue les différents chantiers en "
-    "cours et les moyens de les accélérer.",
-    "De son côté, {minister} a insisté sur la nécessité de respecter les délais fixés et "
-    "d'assurer un suivi rigoureux des engagements pris.",
-    "Les autorités locales de {city} ont mobilisé d'importants moyens humains et logistiques "
-    "pour assurer le bon déroulement de l'opération.",
-    "Un budget global de {n} millions de dirhams a été mobilisé pour la réalisation de ce "
-    "programme, dont une partie est financée par des partenaires internationaux.",
-    "Les habitants interrogés se disent satisfaits, tout en appelant à une meilleure "
-    "communication sur les prochaines étapes.",
-    "Ce rendez-vous annuel réunit des participants venus de {n2} pays, selon les organisateurs.",
-    "À noter que cette annonce intervient quelques jours seulement après la publication d'un "
-    "rapport détaillé sur la situation du secteur.",
-    "Le document recommande notamment de simplifier les procédures administratives et de "
-    "renforcer la coordination entre les différents intervenants.",
-    "Interrogé sur le calendrier, {Person} a indiqué que la première phase devrait être achevée "
-    "avant la fin de l'année {nextyear}.",
-    "Pour rappel, le Maroc s'est engagé depuis plusieurs années dans un vaste programme de "
-    "réformes touchant à la fois l'économie, l'administration et les services sociaux.",
-    "La cérémonie s'est déroulée en présence du wali de la région de {region}, gouverneur de la "
-    "préfecture, ainsi que de plusieurs élus et représentants de la société civile.",
-    "Les travaux, d'une durée prévisionnelle de {n2} mois, devraient mobiliser une main-d'œuvre "
-    "locale estimée à plusieurs centaines de personnes.",
-    "Les professionnels du secteur saluent une mesure attendue depuis longtemps, mais "
-    "s'interrogent sur les modalités concrètes de sa mise en œuvre.",
-    "Une convention de partenariat a été signée à cette occasion entre {institution} et "
-    "plusieurs collectivités territoriales.",
-    "Dans un communiqué parvenu à la rédaction, les organisateurs précisent que l'accès sera "
-    "gratuit et ouvert au grand public.",
-    "Cette dynamique confirme, selon plusieurs économistes, la résilience de l'économie "
-    "nationale face à un contexte international marqué par de fortes incertitudes.",
-    "Le rapport pointe toutefois des disparités importantes entre les régions, notamment entre "
-    "le littoral et les zones rurales de l'intérieur.",
-    "Des mesures d'accompagnement sont également prévues au profit des ménages les plus "
-    "vulnérables et des petites et moyennes entreprises.",
-    "{Person}, chercheur à l'université de {city}, estime pour sa part que « le chemin reste "
-    "long, mais la direction est la bonne ».",
-    "Une nouvelle réunion de suivi est programmée le {day} {month} prochain à {city}.",
-]
-_FR_FAMILY_SENTENCES = {
-    "defense": [
-        "Les Forces Armées Royales ont déployé à cette occasion des unités terrestres, aériennes "
-        "et navales, dans le cadre d'un scénario de gestion de crise.",
-        "Cette acquisition s'inscrit dans le programme de modernisation des équipements des FAR "
-        "engagé depuis plusieurs années.",
-        "Le ministre délégué chargé de l'Administration de la Défense nationale a rappelé "
-        "l'attachement du Royaume à une coopération militaire équilibrée avec ses partenaires.",
-        "Selon l'agence américaine de coopération en matière de sécurité et de défense, la vente "
-        "proposée ne modifiera pas l'équilibre militaire de base dans la région.",
-        "L'inspecteur général des FAR a passé en revue les unités engagées avant de s'entretenir "
-        "avec les officiers des pays participants.",
-    ],
-    "football": [
-        "Dès le coup d'envoi, {Club} a pris le match à son compte, multipliant les incursions "
-        "dans le camp adverse.",
-        "La défense de l'équipe visiteuse a longtemps résisté avant de céder en seconde période "
-        "sur une tête décroisée.",
-        "Avec ce résultat, le club grimpe à la {ordinal} place du classement de la Botola avec {n2} points.",
-        "L'entraîneur s'est dit satisfait de l'état d'esprit de ses joueurs, tout en reconnaissant "
-        "que des réglages restent nécessaires avant le prochain match.",
-        "Les supporters, venus nombreux au stade de {city}, ont animé la rencontre du début à la fin.",
-    ],
-    "economy": [
-        "Selon Bank Al-Maghrib, l'inflation devrait rester modérée, autour de {pct}% en moyenne "
-        "sur l'ensemble de l'année.",
-        "Les réserves de change s'établissent à {n} milliards de dirhams, soit l'équivalent de "
-        "cinq mois d'importations de biens et services.",
-        "Le conseil de la banque centrale a relevé que les perspectives de croissance restent "
-        "entourées de fortes incertitudes.",
-    ],
-    "security": [
-        "Les éléments de la police judiciaire ont procédé à l'interpellation des suspects en "
-        "flagrant délit, avant de les placer en garde à vue sous la supervision du parquet "
-        "compétent.",
-        "L'enquête menée par le Bureau central d'investigations judiciaires a permis de saisir "
-        "des armes blanches et du matériel électronique.",
-        "Selon un communiqué de la DGSN, les recherches se poursuivent pour interpeller "
-        "d'éventuels complices.",
-    ],
-    "justice": [
-        "La chambre criminelle près la Cour d'appel de {city} a rendu son verdict après plusieurs "
-        "heures de délibérations.",
-        "La défense a plaidé l'acquittement, estimant que le dossier ne contenait aucune preuve matérielle.",
-        "Le parquet a requis des peines plus lourdes, rappelant la gravité des faits reprochés aux accusés.",
-    ],
-    "culture": [
-        "Le public, venu nombreux, a salué une programmation riche mêlant artistes confirmés et "
-        "jeunes talents.",
-        "L'exposition se poursuit jusqu'à la fin du mois, du mardi au dimanche, de 10h à 19h.",
-    ],
-}
-_AR_GENERIC = [
-    "وحسب المعطيات التي قدمتها {institution}، فقد تم إطلاق {n} مشروعا خلال الأشهر الأخيرة بجهة {region}.",
-    "وتندرج هذه المبادرة في إطار الاستراتيجية الوطنية الرامية إلى تعزيز تنافسية وجاذبية المملكة.",
-    "وأكد المسؤولون الحاضرون على أهمية اعتماد مقاربة مندمجة تشرك مختلف الفاعلين العموميين والخواص.",
-    "وتجدر الإشارة إلى أن مدينة {city} سبق أن احتضنت لقاء مماثلا سنة {pastyear} بحضور عدد من الخبراء.",
-    "وحسب مصدر مطلع، فإن المشاورات ستتواصل خلال الأسابيع المقبلة.",
-    "وقال {person} في تصريح صحافي: «لقد قطعنا خطوة مهمة، لكن الطريق ما يزال طويلا».",
-    "وتشير الأرقام المنشورة إلى ارتفاع بنسبة {pct} في المائة مقارنة مع الفترة نفسها من السنة الماضية.",
-    "ويرى عدد من المتتبعين أن آثار هذه الإجراءات لن تظهر إلا على المدى المتوسط.",
-    "من جهته، شدد {minister} على ضرورة احترام الآجال المحددة وضمان تتبع دقيق للالتزامات.",
-    "وقد عبأت السلطات المحلية بـ{city} إمكانيات بشرية ولوجستيكية مهمة لضمان حسن سير العملية.",
-    "وخصصت لهذا البرنامج ميزانية إجمالية تقدر بـ{n} مليون درهم.",
-    "وأوصت الوثيقة بتبسيط المساطر الإدارية وتعزيز التنسيق بين مختلف المتدخلين.",
-    "وعبر عدد من السكان عن ارتياحهم لهذه الخطوة، مطالبين بتسريع وتيرة الإنجاز.",
-    "وجرى حفل التوقيع بحضور والي جهة {region} وعدد من المنتخبين وممثلي المجتمع المدني.",
-    "ومن المرتقب أن تستغرق الأشغال {n2} شهرا، وأن توفر مئات من فرص الشغل لفائدة شباب المنطقة.",
-    "ورحب المهنيون بهذا الإجراء الذي طال انتظاره، متسائلين في الوقت نفسه عن كيفية تنزيله على أرض الواقع.",
-    "ووقعت بالمناسبة اتفاقية شراكة بين {institution} وعدد من الجماعات الترابية.",
-    "وأوضح المنظمون في بلاغ توصلت به الجريدة أن الدخول سيكون مجانيا ومفتوحا في وجه العموم.",
-    "ويرصد التقرير تفاوتات مهمة بين الجهات، خاصة بين المدن الساحلية والمناطق القروية الداخلية.",
-    "ومن المنتظر أن يعقد اجتماع جديد للتتبع يوم {day} {month} المقبل بـ{city}.",
-    "واعتبر {person}، الباحث بجامعة {city}، أن الطريق ما يزال طويلا لكن الاتجاه صحيح.",
-]
-_AR_FAMILY_SENTENCES = {
-    "defense": [
-        "وشاركت في هذه المناورات وحدات برية وجوية وبحرية تابعة للقوات المسلحة الملكية.",
-        "وتندرج هذه الصفقة في إطار برنامج تحديث تجهيزات القوات المسلحة الملكية.",
-    ],
-    "football": [
-        "وتمكن الفريق من تسجيل هدف الفوز في الدقائق الأخيرة من المباراة.",
-        "وبهذه النتيجة يرتقي الفريق في ترتيب البطولة الاحترافية برصيد {n2} نقطة.",
-    ],
-    "security": [
-        "وقد تم إيداع المشتبه فيهم تحت تدبير الحراسة النظرية رهن إشارة البحث القضائي الذي يجري "
-        "تحت إشراف النيابة العامة المختصة.",
-    ],
-    "justice": ["وطالب دفاع المتهمين بتمتيعهم بظروف التخفيف."],
-}
-
-# --------------------------------------------------------------------------------------------
-# Outlets: weights, spelling variants a normalizer must fold, one rare unknown outlet each.
-# --------------------------------------------------------------------------------------------
-
-_FR_OUTLETS: list[tuple[str, str, float]] = [
-    ("Hespress FR", "hespressfr", 8),
-    ("Hespress", "hespressfr", 3),
-    ("Le360", "le360", 7),
-    ("le360", "le360", 2),
-    ("Le 360", "le360", 1),
-    ("Médias24", "medias24", 5),
-    ("Medias24", "medias24", 2),
-    ("H24info", "h24info", 4),
-    ("H24 info", "h24info", 1),
-    ("L'Opinion", "lopinion", 3),
-    ("L\u2019Opinion", "lopinion", 1),  # curly apostrophe
-    ("TelQuel", "telquel", 4),
-    ("Telquel", "telquel", 1),
-    ("Le Matin", "lematin", 6),
-    ("L'Economiste", "leconomiste", 4),
-    ("Aujourd'hui le Maroc", "aujourdhui", 4),
-    ("Libération", "liberation", 3),
-    ("Al Bayane", "albayane", 3),
-    ("MAP Express", "mapexpress", 6),
-    ("Yabiladi", "yabiladi", 4),
-    ("Le Desk", "ledesk", 2),
-    ("Barlamane", "barlamane", 3),
-    ("Finances News", "financesnews", 3),
-    ("Maroc Diplomatique", "marocdiplomatique", 2),
-    ("Challenge", "challenge", 2),
-    ("Le Petit Rbati", "lepetitrbati", 0.3),  # invented: stands for an outlet nobody has mapped
-]
-_AR_OUTLETS: list[tuple[str, str, float]] = [
-    ("هسبريس", "hespress", 8),
-    ("اليوم 24", "alyaoum24", 5),
-    ("اليوم24", "alyaoum24", 1),
-    ("فبراير", "febrayer", 3),
-    ("كود", "goud", 3),
-    ("الأول", "alaoual", 3),
-    ("العمق المغربي", "al3omk", 4),
-    ("المساء", "almassae", 3),
-    ("الصباح", "assabah", 3),
-    ("وكالة المغرب العربي للأنباء", "mapar", 4),
-    ("هسبريس الرياضية", "hespresssport", 4),
-    ("البطولة", "elbotola", 4),
-    ("الأحداث المغربية", "ahdathpress", 2),
-    ("أخبارنا", "akhbarona", 3),
-    ("بيان اليوم", "bayanealyaoume", 2),
-    ("صدى المدينة القديمة", "sadaalmadina", 0.3),  # invented: an outlet nobody has mapped
-]
 
 # Headline groups whose article bodies borrow another group's topical sentences.
 _FAMILY_OF = {"defense_arms": "defense", "football_can": "football", "english": "defense"}
@@ -994,12 +445,11 @@ class _Builder:
     # ---- headlines --------------------------------------------------------------------------
 
     def _slots(self, edition: str, rng: random.Random) -> _Slots:
-        if edition == "ar":
-            return _Slots(rng, _AR_POOLS, (_AR_FIRST.split(), _split(_AR_LAST)), True)
-        return _Slots(rng, _FR_POOLS, (_FR_FIRST.split(), _split(_FR_LAST)), False)
+        text = _TEMPLATES[edition]
+        return _Slots(rng, text.pools, (text.first_names, text.last_names), edition == "ar")
 
     def _context(self, edition: str, local: datetime) -> dict[str, str]:
-        months = _AR_MONTHS if edition == "ar" else _FR_MONTHS
+        months = _TEMPLATES[edition].months
         return {
             "year": str(local.year),
             "pastyear": str(local.year - 2),
@@ -1011,9 +461,9 @@ class _Builder:
         """Every headline published for the edition, in publication order."""
         rng = random.Random(f"{self.seed}:{edition}:headlines")
         slots = self._slots(edition, rng)
-        templates = _AR_HEADLINES if edition == "ar" else _FR_HEADLINES
+        templates = _TEMPLATES[edition].headlines
         groups = list(_GROUP_WEIGHTS)
-        outlets = _AR_OUTLETS if edition == "ar" else _FR_OUTLETS
+        outlets = _TEMPLATES[edition].outlets
         slugs = [slug for _, slug, _ in outlets]
         slug_weights = list(itertools.accumulate(w for _, _, w in outlets))
         rate = _EDITIONS[edition].headlines_per_hour
@@ -1102,21 +552,10 @@ class _Builder:
         expires = midnight.timestamp()
         published = hour + rng.uniform(0, 1800)
         day = local.date() if local.hour == 8 else local.date() + timedelta(days=1)
-        if edition == "ar":
-            spelled = f"{_AR_WEEKDAYS[day.weekday()]} {day.day} {_AR_MONTHS[day.month - 1]} {day.year}"
-            text = (
-                f"أسعار صرف العملات الأجنبية ليوم {spelled}"
-                if local.hour == 8
-                else f"توقعات أحوال الطقس ليوم {spelled}"
-            )
-        else:
-            spelled = f"{_FR_WEEKDAYS[day.weekday()]} {day.day} {_FR_MONTHS[day.month - 1]} {day.year}"
-            text = (
-                f"Cours des devises du {spelled}"
-                if local.hour == 8
-                else f"Températures prévues pour le {spelled}"
-            )
-        return [(published, expires, text)]
+        tpl = _TEMPLATES[edition]
+        spelled = f"{tpl.weekdays[day.weekday()]} {day.day} {tpl.months[day.month - 1]} {day.year}"
+        template = tpl.daily["exchange_rates" if local.hour == 8 else "forecast"]
+        return [(published, expires, template.format(date=spelled))]
 
     # ---- articles ---------------------------------------------------------------------------
 
@@ -1125,14 +564,15 @@ class _Builder:
         rng = random.Random(f"{self.seed}:{edition}:articles")
         slots = self._slots(edition, rng)
         arabic = edition == "ar"
-        templates = _AR_HEADLINES if arabic else _FR_HEADLINES
+        tpl = _TEMPLATES[edition]
+        templates = tpl.headlines
         groups = [g for g in _GROUP_WEIGHTS if g in templates]
         weights = [_GROUP_WEIGHTS[g] for g in groups]
-        outlets = _AR_OUTLETS if arabic else _FR_OUTLETS
+        outlets = tpl.outlets
         outlet_weights = [w for _, _, w in outlets]
-        generic = _AR_GENERIC if arabic else _FR_GENERIC
-        families = _AR_FAMILY_SENTENCES if arabic else _FR_FAMILY_SENTENCES
-        captions = _AR_CAPTIONS if arabic else _FR_CAPTIONS
+        generic = tpl.sentences
+        families = tpl.family_sentences
+        captions = tpl.captions
         ed = _EDITIONS[edition]
         # About ten dumps per article: the same article recurs, and the pool stays cheap to build.
         size = max(60, min(3000, n_slots // 12))
@@ -1380,13 +820,6 @@ def _variant(text: str) -> str:
     return text.rstrip(" !.") + "..."
 
 
-# Capitalized by some outlets and not by others (the seed's "Grand Mufti" / "grand mufti").
-_TITLE_WORDS = frozenset(
-    "Grand Mufti Roi Chef Gouvernement Forces Armées Royales Département Etat Conseil Chambre "
-    "Parlement Salon Festival Tribunal Cour Ministre Santé Coupe Trône".split()
-)
-
-
 _WEIRD_DATES = ("31 - 02 - 2021", "00 - 00 - 0000", "14 - 07 - 2031", "05 - 03 - 1990")
 _DATE_STYLES = ("spaced", "dashed", "slashed", "month", "indic", "years_old", *_WEIRD_DATES)
 
@@ -1415,7 +848,7 @@ def _byline_date(rng: random.Random, home: date, arabic: bool, style: str | None
     elif style == "slashed":
         text = f"{day.day:02d}/{day.month:02d}/{day.year}"
     elif style == "month":
-        months = _AR_MONTHS if arabic else _FR_MONTHS
+        months = _TEMPLATES["ar" if arabic else "fr"].months
         text = f"{day.day} {months[day.month - 1]} {day.year}"
     else:
         text = f"{day.day:02d} - {day.month:02d} - {day.year}"
