@@ -11,10 +11,12 @@ import pyarrow.parquet as pq
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
+from tickerhouse import embeddings
 from tickerhouse import warehouse as wh
 from tickerhouse.io.locks import run_lock
 from tickerhouse.resources import TOPICS_TOML, read_taxonomy, sql_text
 from tickerhouse.settings import load_settings
+from tickerhouse.topic_heads import load_topic_model
 from tickerhouse.transforms.tables import to_arrow
 from tickerhouse.transforms.topic_tags import article_topics, headline_tokens, headline_topics
 
@@ -24,23 +26,34 @@ DERIVED = ("headline_topics", "article_topics", "headline_tokens")
 
 @task(cache_policy=NO_CACHE)
 def retag_warehouse(warehouse: str, taxonomy_path: str, staging: str) -> dict:
-    """Replace every headline/article tag and headline token in one transaction; return rows per table."""
+    """Replace every headline/article tag and headline token in one transaction; return rows and changes."""
     taxonomy = read_taxonomy(Path(taxonomy_path))
+    model = load_topic_model()
     con = wh.connect(Path(warehouse))
     try:
-        # Extract: the text ingest stored (first spelling of each headline; article title and body)
-        headlines = con.execute(sql_text("retag/headlines")).df()
-        articles = con.execute(sql_text("retag/articles")).df()
-        # Transform: the same pure transforms ingest uses, staged with the same schemas
+        # Extract: the text ingest stored (first spelling of each headline; article title and body) and
+        # the vectors enrich_topics stored: the model is re-applied, never re-run
+        params = {"model": embeddings.MODEL_ID}
+        headlines = con.sql(sql_text("retag/headlines"), params=params).to_arrow_table()
+        articles = con.sql(sql_text("retag/articles"), params=params).to_arrow_table()
+        headline_vectors = embeddings.vector_matrix(headlines["vector"], headlines.num_rows)
+        article_vectors = embeddings.vector_matrix(articles["vector"], articles.num_rows)
+        headlines = headlines.drop_columns(["vector"]).to_pandas()
+        articles = articles.drop_columns(["vector"]).to_pandas()
+        # Transform: the same pure transforms ingest and enrich_topics use, staged with the same schemas
         tables = {
-            "headline_topics": headline_topics(headlines, taxonomy),
-            "article_topics": article_topics(articles, taxonomy),
+            "headline_topics": headline_topics(headlines, taxonomy, model.heads, headline_vectors),
+            "article_topics": article_topics(articles, taxonomy, heads=model.heads, vectors=article_vectors),
             "headline_tokens": headline_tokens(headlines),
         }
         target = Path(staging)
         target.mkdir(parents=True, exist_ok=True)
         for name, df in tables.items():
             pq.write_table(to_arrow(name, df), target / f"{name}.parquet")
+        changes = con.execute(
+            sql_text("retag/topic_changes"),
+            {f"{kind}s": str(target / f"{kind}_topics.parquet") for kind in ("headline", "article")},
+        ).fetchall()
         # Load: all tags replaced, or none of them
         with wh.transaction(con):
             for name in DERIVED:
@@ -51,14 +64,19 @@ def retag_warehouse(warehouse: str, taxonomy_path: str, staging: str) -> dict:
                 {"version": taxonomy.version, "retagged_at": datetime.now(UTC).isoformat()},
             )
         counts = wh.table_counts(con)
-        return {"taxonomy_version": taxonomy.version, **{name: counts[name] for name in DERIVED}}
+        return {
+            "taxonomy_version": taxonomy.version,
+            "model_version": model.heads.version,
+            "rows": {name: counts[name] for name in DERIVED},
+            "changes": {topic: {"added": a, "removed": r} for topic, a, r in changes},
+        }
     finally:
         con.close()
 
 
 @flow(name="retag_topics")
 def retag_topics(warehouse: str | None = None, taxonomy_path: str | None = None) -> dict:
-    """Re-derive all topic tags with the taxonomy file; return its version and rows per tag table."""
+    """Re-derive all tags with the taxonomy file and the stored vectors; return versions, rows, changes."""
     settings = load_settings()
     target = warehouse or str(settings.warehouse)
     staging = settings.staging_dir / f"retag-{uuid.uuid4().hex[:8]}"

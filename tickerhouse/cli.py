@@ -142,15 +142,20 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 
 def _as_writer(
-    command: str, lock_timeout: float | None, work: Callable[[], dict | None]
+    command: str, lock_timeout: float | None, work: Callable[[], dict | None], hold_lock: bool = True
 ) -> dict | int | None:
-    """Run work holding the run lock; a busy lock, a locked or too-new warehouse give one line and 3 or 4."""
+    """Run work holding the run lock; a busy lock, a locked or too-new warehouse give one line and 3 or 4.
+
+    hold_lock=False: the work takes the lock itself, only while it writes (enrich_topics).
+    """
+    from contextlib import nullcontext
+
     from tickerhouse.io.locks import IngestBusyError, run_lock
 
     settings = load_settings()
     wait_s = settings.lock_timeout_s if lock_timeout is None else lock_timeout
     try:
-        with run_lock(settings.state_dir, wait_s):
+        with run_lock(settings.state_dir, wait_s) if hold_lock else nullcontext():
             return work() or 0  # None: finished early, nothing to report
     except (IngestBusyError, wh.WarehouseLockedError) as err:
         print(f"tickerhouse {command}: {err}", file=sys.stderr)
@@ -309,12 +314,19 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_tag(args: argparse.Namespace) -> int:
-    """Print one JSON line per text (arguments, then lines of --file): its language and topics."""
+    """Print one JSON line per text (arguments, then lines of --file): its topics by the warehouse's rule.
+
+    Per topic: how it was found (rubric, term, model, parent:<child>), the terms that matched and the
+    model's score; then every head's score and the example headlines nearest the text, to see why.
+    """
     import pandas as pd
 
+    from tickerhouse import embeddings
     from tickerhouse.resources import read_taxonomy
+    from tickerhouse.topic_heads import load_topic_model
     from tickerhouse.transforms.language import detect_languages
-    from tickerhouse.transforms.topics import LANGUAGES, explain
+    from tickerhouse.transforms.topic_model import nearest_examples, score
+    from tickerhouse.transforms.topic_tags import headline_topics
 
     texts = list(args.texts)
     if args.file:
@@ -324,10 +336,75 @@ def cmd_tag(args: argparse.Namespace) -> int:
         print("tickerhouse tag: give TEXT arguments or --file FILE", file=sys.stderr)
         return 2
     taxonomy = read_taxonomy(Path(args.taxonomy)) if args.taxonomy else read_taxonomy()
-    for text, language in zip(texts, detect_languages(pd.Series(texts)), strict=True):
-        # Terms of the detected edition only; a language the taxonomy lacks tries every edition.
-        result = explain(text, taxonomy, language if language in LANGUAGES else None)
-        print(json.dumps({**result, "language": language}, ensure_ascii=False))
+    model = load_topic_model()
+    languages = detect_languages(pd.Series(texts))
+    frame = pd.DataFrame({"headline_id": [str(i) for i in range(len(texts))], "headline": texts})
+    frame["language"] = languages.to_numpy()
+    vectors = embeddings.embed(texts)
+    tags = headline_topics(frame, taxonomy, model.heads, vectors)
+    scores = score(model.heads, vectors)
+    for i, text in enumerate(texts):
+        mine = tags[tags["headline_id"] == str(i)]
+        result = {
+            "text": text,
+            "language": languages.iloc[i],
+            "taxonomy_version": taxonomy.version,
+            "model_version": model.heads.version,
+            "topics": [
+                {
+                    "topic": row.topic,
+                    "via": row.via,
+                    "matched_terms": list(row.matched_terms),
+                    "score": None if pd.isna(row.score) else round(float(row.score), 3),
+                }
+                for row in mine.itertuples(index=False)
+            ],
+            "scores": {t: round(float(s), 3) for t, s in zip(model.heads.topics, scores[i], strict=True)},
+            "nearest_examples": [
+                {"headline": h, "similarity": round(s, 3)}
+                for h, s in nearest_examples(vectors[i], model.example_vectors, model.example_headlines)
+            ],
+        }
+        print(json.dumps(result, ensure_ascii=False))
+    return 0
+
+
+def cmd_enrich(args: argparse.Namespace) -> int:
+    """Run the enrich_topics flow: embed what waits (at most --limit of each kind), with a progress bar."""
+    from tqdm import tqdm
+
+    from tickerhouse import embeddings
+    from tickerhouse.flows.enrich_topics import enrich_topics
+    from tickerhouse.resources import sql_text
+
+    target = Path(args.warehouse or load_settings().warehouse)
+    if not target.exists():
+        print(f"tickerhouse enrich: no warehouse at {target}", file=sys.stderr)
+        return 2
+    con = wh.connect(target, read_only=True)
+    try:
+        waiting = con.execute(sql_text("enrich/pending_count"), {"model": embeddings.MODEL_ID}).fetchall()[0]
+    finally:
+        con.close()
+    total = sum(min(n, args.limit) if args.limit is not None else n for n in waiting)
+    if not total:
+        print("nothing to embed: every headline and article has its vector")
+        return 0
+
+    def work() -> dict:
+        with tqdm(total=total, unit="text", disable=args.quiet, desc="embed") as bar:
+            return enrich_topics(
+                warehouse=str(target), limit=args.limit, lock_timeout_s=args.lock_timeout, progress=bar.update
+            )
+
+    summary = _as_writer("enrich", args.lock_timeout, work, hold_lock=False)
+    if not isinstance(summary, dict):
+        return summary
+    print(
+        f"embedded {summary['headlines_embedded']} headlines, {summary['articles_embedded']} articles "
+        f"(topic model {summary['model_version']}); left: {waiting[0] - summary['headlines_embedded']} "
+        f"headlines, {waiting[1] - summary['articles_embedded']} articles"
+    )
     return 0
 
 
@@ -341,9 +418,13 @@ def cmd_retag(args: argparse.Namespace) -> int:
     except (IngestBusyError, wh.WarehouseLockedError) as err:
         print(f"tickerhouse retag: {err}", file=sys.stderr)
         return 3
-    print(f"retagged with taxonomy {summary.pop('taxonomy_version')}")
-    for table, n in summary.items():
+    print(f"retagged with taxonomy {summary['taxonomy_version']}, topic model {summary['model_version']}")
+    for table, n in summary["rows"].items():
         print(f"  {n:>8} {table}")
+    for topic, change in summary["changes"].items():
+        print(f"  {topic:<14} +{change['added']:<6} -{change['removed']}")
+    if not summary["changes"]:
+        print("  no tag changed")
     return 0
 
 
@@ -435,6 +516,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--file", help="a file of texts, one per line")
     p.add_argument("--taxonomy", help="a taxonomy TOML file (default: data/topics.toml)")
     p.set_defaults(func=cmd_tag)
+
+    p = sub.add_parser("enrich", help="embed headlines and articles not embedded yet; add the model's tags")
+    p.add_argument("--limit", type=int, help="at most this many headlines (and articles) in this run")
+    p.add_argument("--warehouse")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--lock-timeout", type=float, metavar="SECONDS", help="wait for an ingest, then exit 3")
+    p.set_defaults(func=cmd_enrich)
 
     p = sub.add_parser("retag", help="re-derive every topic tag from stored text with the taxonomy")
     p.add_argument("--warehouse")

@@ -28,6 +28,7 @@ SQL_DIR = _folder("tickerhouse.sql")
 DATA_DIR = _folder("tickerhouse.data")
 OUTLETS_CSV = DATA_DIR / "outlets.csv"
 TOPICS_TOML = DATA_DIR / "topics.toml"
+TOPIC_EXAMPLES_TSV = DATA_DIR / "topic_examples.tsv"
 
 
 def sql_text(name: str) -> str:

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
 # The version a warehouse made by this code records; sql/migrations/NNN_*.sql brings version NNN-1 to NNN.
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 # Load order: headline aggregates and items from the new items, all before the snapshots (a snapshot not
 # stored yet is what makes its items new: sql/macros/new_items.sql), parents before children otherwise.

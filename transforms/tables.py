@@ -219,11 +219,13 @@ STAGED_SCHEMAS: dict[str, pa.Schema] = {
     ),
     "headline_topics": pa.schema(
         [("headline_id", pa.string()), ("topic", pa.string()), ("matched_terms", _TEXT_LIST),
-         ("via", pa.string()), ("taxonomy_version", pa.string())]
+         ("via", pa.string()), ("taxonomy_version", pa.string()), ("score", pa.float64()),
+         ("model_version", pa.string())]
     ),
     "article_topics": pa.schema(
         [("article_id", pa.string()), ("topic", pa.string()), ("matched_terms", _TEXT_LIST),
-         ("via", pa.string()), ("found_in", pa.string()), ("taxonomy_version", pa.string())]
+         ("via", pa.string()), ("found_in", pa.string()), ("taxonomy_version", pa.string()),
+         ("score", pa.float64()), ("model_version", pa.string())]
     ),
     "headline_tokens": pa.schema([("headline_id", pa.string()), ("tokens", _TEXT_LIST)]),
 }  # fmt: skip

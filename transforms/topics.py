@@ -21,11 +21,11 @@ __all__ = [
     "Taxonomy",
     "Topic",
     "TopicMatch",
-    "explain",
     "fold_text",
     "load_taxonomy",
     "tag_text",
     "tag_texts",
+    "vetoed_topics",
 ]
 
 LANGUAGES = ("fr", "ar", "en")
@@ -504,12 +504,25 @@ def tag_texts(texts: pd.Series, taxonomy: Taxonomy, languages: pd.Series | None 
     )
 
 
-def explain(text: str, taxonomy: Taxonomy, language: str | None = None) -> dict[str, Any]:
-    """Return the tagging of one text as a JSON-ready dict for the `tickerhouse tag` CLI."""
-    matches = tag_text(text, taxonomy, language)
-    return {
-        "text": text,
-        "language": language,
-        "taxonomy_version": taxonomy.version,
-        "topics": [{"topic": m.topic, "matched_terms": list(m.terms), "via": m.via} for m in matches],
-    }
+def vetoed_topics(texts: pd.Series, taxonomy: Taxonomy) -> pd.DataFrame:
+    """Return one row per (input row, topic) whose exclude phrases occur in the text: row, topic.
+
+    An exclude phrase ("défense des droits", "AS FAR") vetoes the topic's terms inside it; the embedding
+    model is vetoed for that topic in the whole text, since it cannot say which words it relied on.
+    """
+    rows, topics = [], []
+    for label, text in zip(texts.index, texts.tolist(), strict=True):
+        if not isinstance(text, str):
+            continue
+        found = {
+            entry.topic
+            for match in taxonomy._terms.finditer(fold_text(text))
+            for entry in taxonomy._term_entries[match.lastindex - 1]
+            if entry.kind == "exclude"
+        }
+        for index in sorted(found):
+            rows.append(label)
+            topics.append(taxonomy.topics[index].slug)
+    return pd.DataFrame(
+        {"row": pd.Series(rows, dtype=texts.index.dtype), "topic": pd.Series(topics, dtype="str")}
+    )

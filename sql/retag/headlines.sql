@@ -1,4 +1,5 @@
--- one row per distinct headline: the text and language retag tags
-select headline_id, headline, language
-from headlines
-order by headline_id
+-- one row per distinct headline: the text, language and stored vector of $model (null: not embedded) retag tags
+select h.headline_id, h.headline, h.language, e.vector
+from headlines as h
+left join headline_embeddings as e on e.headline_id = h.headline_id and e.model = $model
+order by h.headline_id

@@ -6,5 +6,7 @@ create table if not exists article_topics (
     via varchar not null,                 -- term | rubric | parent:<child slug>
     found_in varchar not null,            -- title | body: the stronger place the topic was found
     taxonomy_version varchar not null,
+    score double,                         -- the model's probability for this topic (null: not embedded yet)
+    model_version varchar,                -- the topic heads' version (null: lexicon only, text not embedded yet)
     primary key (article_id, topic)
 );

@@ -52,7 +52,11 @@ def _finish_headlines(con: duckdb.DuckDBPyConnection, texts: dict[str, str], top
         con.execute("update headlines set headline = ? where headline_id = ?", [text, headline_id])
         con.execute("insert into headline_tokens values (?, ?)", [headline_id, story_tokens(text)])
     for headline_id, topic in topics.items():
-        con.execute("insert into headline_topics values (?, ?, ['x'], 'term', 'test')", [headline_id, topic])
+        con.execute(
+            "insert into headline_topics (headline_id, topic, matched_terms, via, taxonomy_version) "
+            "values (?, ?, ['x'], 'term', 'test')",
+            [headline_id, topic],
+        )
 
 
 @pytest.fixture
@@ -201,8 +205,14 @@ def test_article_volume_by_week_and_month():
             "'byline', 'fr', 'dump', now())",
             [article_id, outlet, outlet, published, suspect],
         )
-    con.execute("insert into article_topics values ('a1', 'defense', ['armée'], 'term', 'title', 'test')")
-    con.execute("insert into article_topics values ('a2', 'defense', ['armée'], 'term', 'body', 'test')")
+    con.execute(
+        "insert into article_topics (article_id, topic, matched_terms, via, found_in, taxonomy_version) "
+        "values ('a1', 'defense', ['armée'], 'term', 'title', 'test')"
+    )
+    con.execute(
+        "insert into article_topics (article_id, topic, matched_terms, via, found_in, taxonomy_version) "
+        "values ('a2', 'defense', ['armée'], 'term', 'body', 'test')"
+    )
     volume = {
         (g, str(p), t, o): n for g, p, t, o, n in con.execute("select * from article_volume").fetchall()
     }
@@ -258,3 +268,7 @@ def test_cli_tag_prints_language_topics_and_terms(tmp_path, capsys):
     assert "FAR" in first["topics"][0]["matched_terms"]
     assert second["language"] == "ar"
     assert [t["topic"] for t in second["topics"]][:2] == ["football", "sports"]
+    # why: the heads' score of every topic and the example headlines nearest the text
+    assert first["scores"]["defense"] > first["scores"]["football"]
+    assert len(first["nearest_examples"]) == 3 and first["model_version"]
+    assert {t["via"] for t in second["topics"]} <= {"term", "rubric", "model", "parent:football"}
