@@ -15,12 +15,16 @@ from prefect import flow, get_run_logger
 
 from tickerhouse import warehouse as wh
 from tickerhouse.io.locks import run_lock
-from tickerhouse.resources import OUTLETS_CSV, sql_text
+from tickerhouse.resources import OUTLETS_CSV, read_taxonomy, sql_text
 from tickerhouse.settings import load_settings
 from tickerhouse.staging import stage_batch
+from tickerhouse.tagging import replace_tags, stage_tags
+from tickerhouse.topic_heads import load_topic_model
 from tickerhouse.transforms.source_file import SourceFile
 
-# Observations, not derivations: which file versions were seen is never re-derived from bytes.
+# Observations, not derivations: which file versions were seen is never re-derived from bytes. (The
+# embedding tables are not touched either: vectors depend on the text alone and cost an hour per few
+# hundred thousand texts; the model's tags are re-applied to them.)
 KEPT_TABLES = ("dump_files",)
 DERIVED_TABLES = tuple(t for t in wh.LOAD_ORDER if t not in KEPT_TABLES)
 
@@ -74,7 +78,7 @@ def stage_stored_dumps(
     return dirs
 
 
-def replace_derived(con: duckdb.DuckDBPyConnection, batch_dirs: list[Path]) -> dict:
+def replace_derived(con: duckdb.DuckDBPyConnection, batch_dirs: list[Path], tag_dir: Path) -> dict:
     """Inside the caller's transaction: clear derived rows, load the staged batches, report the changes."""
     con.execute(sql_text("rebuild/rebuild_hashes"))
     for table in DERIVED_TABLES:
@@ -84,6 +88,10 @@ def replace_derived(con: duckdb.DuckDBPyConnection, batch_dirs: list[Path]) -> d
         con.execute(sql_text(f"rebuild/clear/{table}"))
     wh.insert_staged(con, batch_dirs)
     con.execute(sql_text("rebuild/restore_lineage"))
+    # The dumps' staging tags with the lexicon only: the model is re-applied to the vectors kept
+    tags = tag_dir / "tags"
+    stage_tags(con, read_taxonomy(), load_topic_model(), tags)
+    replace_tags(con, tags)
     for table in DERIVED_TABLES:
         con.execute(sql_text("rebuild/record_hashes"), {"side": "after", "table": table})
     diff = {t: {"added": 0, "removed": 0} for t in DERIVED_TABLES}
@@ -119,7 +127,7 @@ def rebuild_warehouse(
             dirs = stage_stored_dumps(con, staging, run_id, started, batch_size or settings.batch_size)
             # Load: all of it or none of it
             with wh.transaction(con):
-                changes = replace_derived(con, dirs)
+                changes = replace_derived(con, dirs, staging)
             wh.prune_raw_archive(con)  # the archive files the re-staged dumps replaced
             statuses = dict(con.execute(sql_text("rebuild/dump_statuses")).fetchall())
             summary = {

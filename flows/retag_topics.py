@@ -7,21 +7,15 @@ import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
-import pyarrow.parquet as pq
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
-from tickerhouse import embeddings
 from tickerhouse import warehouse as wh
 from tickerhouse.io.locks import run_lock
 from tickerhouse.resources import TOPICS_TOML, read_taxonomy, sql_text
 from tickerhouse.settings import load_settings
+from tickerhouse.tagging import TAG_TABLES, replace_tags, stage_tags
 from tickerhouse.topic_heads import load_topic_model
-from tickerhouse.transforms.tables import to_arrow
-from tickerhouse.transforms.topic_tags import article_topics, headline_tokens, headline_topics
-
-# Derived tables retag replaces, each loaded by its own sql/load statement.
-DERIVED = ("headline_topics", "article_topics", "headline_tokens")
 
 
 @task(cache_policy=NO_CACHE)
@@ -29,36 +23,18 @@ def retag_warehouse(warehouse: str, taxonomy_path: str, staging: str) -> dict:
     """Replace every headline/article tag and headline token in one transaction; return rows and changes."""
     taxonomy = read_taxonomy(Path(taxonomy_path))
     model = load_topic_model()
+    target = Path(staging)
     con = wh.connect(Path(warehouse))
     try:
-        # Extract: the text ingest stored (first spelling of each headline; article title and body) and
-        # the vectors enrich_topics stored: the model is re-applied, never re-run
-        params = {"model": embeddings.MODEL_ID}
-        headlines = con.sql(sql_text("retag/headlines"), params=params).to_arrow_table()
-        articles = con.sql(sql_text("retag/articles"), params=params).to_arrow_table()
-        headline_vectors = embeddings.vector_matrix(headlines["vector"], headlines.num_rows)
-        article_vectors = embeddings.vector_matrix(articles["vector"], articles.num_rows)
-        headlines = headlines.drop_columns(["vector"]).to_pandas()
-        articles = articles.drop_columns(["vector"]).to_pandas()
-        # Transform: the same pure transforms ingest and enrich_topics use, staged with the same schemas
-        tables = {
-            "headline_topics": headline_topics(headlines, taxonomy, model.heads, headline_vectors),
-            "article_topics": article_topics(articles, taxonomy, heads=model.heads, vectors=article_vectors),
-            "headline_tokens": headline_tokens(headlines),
-        }
-        target = Path(staging)
-        target.mkdir(parents=True, exist_ok=True)
-        for name, df in tables.items():
-            pq.write_table(to_arrow(name, df), target / f"{name}.parquet")
+        # Extract + Transform: the stored text and vectors, tagged as ingest and enrich_topics tag them
+        stage_tags(con, taxonomy, model, target)
         changes = con.execute(
             sql_text("retag/topic_changes"),
             {f"{kind}s": str(target / f"{kind}_topics.parquet") for kind in ("headline", "article")},
         ).fetchall()
         # Load: all tags replaced, or none of them
         with wh.transaction(con):
-            for name in DERIVED:
-                con.execute(sql_text(f"retag/clear_{name}"))
-                con.execute(sql_text(f"load/{name}"), {"files": [str(target / f"{name}.parquet")]})
+            replace_tags(con, target)
             con.execute(
                 sql_text("retag/record_taxonomy"),
                 {"version": taxonomy.version, "retagged_at": datetime.now(UTC).isoformat()},
@@ -67,7 +43,7 @@ def retag_warehouse(warehouse: str, taxonomy_path: str, staging: str) -> dict:
         return {
             "taxonomy_version": taxonomy.version,
             "model_version": model.heads.version,
-            "rows": {name: counts[name] for name in DERIVED},
+            "rows": {name: counts[name] for name in TAG_TABLES},
             "changes": {topic: {"added": a, "removed": r} for topic, a, r in changes},
         }
     finally:

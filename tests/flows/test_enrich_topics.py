@@ -10,6 +10,7 @@ from helpers import SAMPLE_DIR, query
 from tickerhouse import embeddings, topic_heads
 from tickerhouse.flows.enrich_topics import enrich_topics
 from tickerhouse.flows.ingest_dumps import ingest_dumps
+from tickerhouse.flows.rebuild_warehouse import rebuild_warehouse
 from tickerhouse.flows.retag_topics import retag_topics
 from tickerhouse.resources import TOPIC_EXAMPLES_TSV
 
@@ -68,3 +69,13 @@ def test_retag_after_an_example_change_rederives_tags_without_embedding_stored_t
     assert embedded == topic_heads.load_topic_model(examples).example_headlines
     versions = query(target, "select distinct model_version from headline_topics")
     assert versions == [(result["model_version"],)]
+
+
+def test_rebuild_keeps_the_vectors_and_reapplies_the_model(enriched):
+    target, _ = enriched
+    tags = "select headline_id, topic, via, model_version from headline_topics order by all"
+    before = query(target, tags)
+    vectors = query(target, "select count(*) from headline_embeddings")
+    rebuild_warehouse(warehouse=str(target))
+    assert query(target, "select count(*) from headline_embeddings") == vectors
+    assert query(target, tags) == before

@@ -1,0 +1,50 @@
+"""Topic tags and story tokens re-derived from what the warehouse stores: text and vectors, no dump.
+
+Retag replaces them after a taxonomy or examples change; rebuild re-applies them after re-deriving the
+rows from the dumps' bytes (whose staging knows the lexicon only), so stored vectors are never lost.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pyarrow.parquet as pq
+
+from tickerhouse import embeddings
+from tickerhouse.resources import sql_text
+from tickerhouse.topic_heads import TopicModel
+from tickerhouse.transforms.tables import to_arrow
+from tickerhouse.transforms.topic_tags import article_topics, headline_tokens, headline_topics
+from tickerhouse.transforms.topics import Taxonomy
+
+# Derived tables retag replaces, each loaded by its own sql/load statement.
+TAG_TABLES = ("headline_topics", "article_topics", "headline_tokens")
+
+
+def stage_tags(con: duckdb.DuckDBPyConnection, taxonomy: Taxonomy, model: TopicModel, staging: Path) -> None:
+    """Stage <TAG_TABLES>.parquet in `staging`: every tag of the stored text, the model applied to the
+    stored vectors (re-applied, never re-run)."""
+    params = {"model": embeddings.MODEL_ID}
+    headlines = con.sql(sql_text("retag/headlines"), params=params).to_arrow_table()
+    articles = con.sql(sql_text("retag/articles"), params=params).to_arrow_table()
+    headline_vectors = embeddings.vector_matrix(headlines["vector"], headlines.num_rows)
+    article_vectors = embeddings.vector_matrix(articles["vector"], articles.num_rows)
+    headlines = headlines.drop_columns(["vector"]).to_pandas()
+    articles = articles.drop_columns(["vector"]).to_pandas()
+    # the same pure transforms ingest and enrich_topics use, staged with the same schemas
+    tables = {
+        "headline_topics": headline_topics(headlines, taxonomy, model.heads, headline_vectors),
+        "article_topics": article_topics(articles, taxonomy, heads=model.heads, vectors=article_vectors),
+        "headline_tokens": headline_tokens(headlines),
+    }
+    staging.mkdir(parents=True, exist_ok=True)
+    for name, df in tables.items():
+        pq.write_table(to_arrow(name, df), staging / f"{name}.parquet")
+
+
+def replace_tags(con: duckdb.DuckDBPyConnection, staging: Path) -> None:
+    """Inside the caller's transaction: replace every row of TAG_TABLES with the staged ones."""
+    for name in TAG_TABLES:
+        con.execute(sql_text(f"retag/clear_{name}"))
+        con.execute(sql_text(f"load/{name}"), {"files": [str(staging / f"{name}.parquet")]})
