@@ -15,6 +15,7 @@ $(STAMP): pyproject.toml requirements.lock
 
 demo: $(STAMP)
 	$(VENV)/bin/tickerhouse ingest data/sample --warehouse $(WAREHOUSE)
+	$(VENV)/bin/tickerhouse enrich --warehouse $(WAREHOUSE)
 	$(VENV)/bin/tickerhouse sql --saved summary --warehouse $(WAREHOUSE)
 	$(VENV)/bin/tickerhouse sql --saved top_outlets --param days=30 --warehouse $(WAREHOUSE)
 	$(VENV)/bin/tickerhouse sql --saved reject_reasons --warehouse $(WAREHOUSE)

@@ -24,12 +24,18 @@ from prefect.logging import get_logger
 from prefect.schedules import Cron, Interval, Schedule
 from prefect.settings import PREFECT_API_URL, temporary_settings
 
+from tickerhouse.flows.enrich_topics import enrich_topics
 from tickerhouse.flows.export_parquet import export_parquet
 from tickerhouse.flows.ingest_dumps import ingest_dumps
 
 TIMEZONE = "Africa/Casablanca"
 # Every 15 minutes: the capture cadence of the landing folder.
 INGEST_CRON = "*/15 * * * *"
+# Five minutes after each ingest: the model tags what the ingest just added (newest headlines first).
+ENRICH_CRON = "5-59/15 * * * *"
+# Texts per scheduled enrichment: a 15-minute ticker adds a handful of distinct headlines, so 2,000
+# (~40 s at ~60 texts/s on 2 cores) keeps up and works a backfill down between ingests.
+ENRICH_LIMIT = 2000
 # 02:30 Casablanca: after the day's last captures, before analysts start.
 EXPORT_CRON = "30 2 * * *"
 # A cold `prefect server start` (database migrations, UI build check) takes 20-60 s on 2 cores.
@@ -59,7 +65,7 @@ def _retag_deployment(warehouse: str) -> RunnerDeployment | None:
 def build_deployments(
     landing: str, warehouse: str, export_dir: str, ingest_interval_s: float | None = None
 ) -> list[RunnerDeployment]:
-    """Return the ingest (every 15 min), nightly export and on-demand retag deployments."""
+    """Return the ingest and enrich (every 15 min), nightly export and on-demand retag deployments."""
     ingest_schedule: Schedule = (
         Interval(ingest_interval_s, timezone=TIMEZONE)
         if ingest_interval_s
@@ -75,6 +81,16 @@ def build_deployments(
             schedules=[ingest_schedule],
             parameters={"paths": [landing], "warehouse": warehouse},
             # One ingest at a time; the run lock in ingest_dumps also guards runs started outside Prefect.
+            concurrency_limit=1,
+        ),
+        enrich_topics.to_deployment(
+            name="enrich-topics",
+            description=(
+                "Embed the headlines and articles not embedded yet (at most `limit` of each, newest first) "
+                "and add the topic model's tags. warehouse: DuckDB file."
+            ),
+            schedules=[Cron(ENRICH_CRON, timezone=TIMEZONE)],
+            parameters={"warehouse": warehouse, "limit": ENRICH_LIMIT},
             concurrency_limit=1,
         ),
         export_parquet.to_deployment(

@@ -447,6 +447,12 @@ def cmd_trends(args: argparse.Namespace) -> int:
     finally:
         con.close()
     print_rows(list(frame.columns), list(frame.itertuples(index=False, name=None)), args.format)
+    if "tagged_share" in frame and len(frame) and frame["tagged_share"].min() < 1:
+        print(
+            f"note: in some periods only {frame['tagged_share'].min():.0%} of the ticker slots have the topic "
+            "model's tags yet (the rest: the lexicon's); `tickerhouse enrich` completes them",
+            file=sys.stderr,
+        )
     if args.plot and not args.rising:
         try:
             write_plot(frame, args.by, Path(args.plot))

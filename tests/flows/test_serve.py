@@ -41,6 +41,10 @@ def test_deployments_are_scheduled_in_casablanca():
     assert (ingest.cron, ingest.timezone) == ("*/15 * * * *", "Africa/Casablanca")
     assert deployments["ingest-landing"].parameters == {"paths": ["/landing"], "warehouse": "/w.duckdb"}
     assert deployments["export-nightly"].schedules[0].schedule.timezone == "Africa/Casablanca"
+    # the model tags what each ingest added, a few minutes later, a bounded number per run
+    enrich = deployments["enrich-topics"]
+    assert enrich.schedules[0].schedule.cron == "5-59/15 * * * *"
+    assert enrich.parameters == {"warehouse": "/w.duckdb", "limit": 2000}
 
 
 @pytest.mark.server
