@@ -449,8 +449,8 @@ def cmd_trends(args: argparse.Namespace) -> int:
     print_rows(list(frame.columns), list(frame.itertuples(index=False, name=None)), args.format)
     if "tagged_share" in frame and len(frame) and frame["tagged_share"].min() < 1:
         print(
-            f"note: in some periods only {frame['tagged_share'].min():.0%} of the ticker slots have the topic "
-            "model's tags yet (the rest: the lexicon's); `tickerhouse enrich` completes them",
+            f"note: in some periods only {frame['tagged_share'].min():.0%} of the ticker slots have the "
+            "topic model's tags yet (the rest: the lexicon's); `tickerhouse enrich` completes them",
             file=sys.stderr,
         )
     if args.plot and not args.rising:
