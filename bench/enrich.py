@@ -51,12 +51,8 @@ def main() -> None:
     ).fetchall()[0]
     con.close()
     texts = summary["headlines_embedded"] + summary["articles_embedded"]
-    print(
-        f"corpus: {args.dumps} dumps, {snapshots} snapshots, {items} ticker items, {headlines} distinct headlines"
-    )
-    print(
-        f"distinct headlines per snapshot: {headlines / snapshots:.1f} (items per snapshot {items / snapshots:.1f})"
-    )
+    print(f"corpus: {args.dumps} dumps, {snapshots} snapshots, {items} items, {headlines} distinct headlines")
+    print(f"distinct headlines per snapshot: {headlines / snapshots:.1f} (items: {items / snapshots:.1f})")
     print(f"ingest (lexicon tags, enrichment deferred): {ingest_s:.1f} s")
     print(f"enrich: {texts} texts in {enrich_s:.1f} s = {texts / enrich_s:.1f} texts/s end to end")
 
