@@ -96,9 +96,9 @@ def connect(path: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
 def stored_schema_version(con: duckdb.DuckDBPyConnection) -> int | None:
     """Return the schema version the warehouse records, or None for a new (empty) file."""
     # fetchall, not fetchone: DuckDB 2.0 refuses relation queries on a connection with a half-read result.
-    if not con.execute(sql_text("queries/has_table"), {"name": "schema_meta"}).fetchall()[0][0]:
+    if not con.execute(sql_text("internal/has_table"), {"name": "schema_meta"}).fetchall()[0][0]:
         return None
-    rows = con.execute(sql_text("queries/schema_version")).fetchall()
+    rows = con.execute(sql_text("internal/schema_version")).fetchall()
     return int(rows[0][0]) if rows else None
 
 
@@ -156,7 +156,7 @@ def apply_schema(con: duckdb.DuckDBPyConnection, path: Path | None = None) -> No
 
 def table_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     """Return rows per loaded table."""
-    return dict(con.execute(sql_text("queries/table_counts")).fetchall())
+    return dict(con.execute(sql_text("internal/table_counts")).fetchall())
 
 
 @contextmanager
@@ -222,7 +222,7 @@ def prune_raw_archive(con: duckdb.DuckDBPyConnection) -> None:
     archive = raw_archive(con)
     if archive is None or not archive.exists():
         return
-    kept = {name for (name,) in con.execute(sql_text("queries/raw_files")).fetchall()}
+    kept = {name for (name,) in con.execute(sql_text("internal/raw_files")).fetchall()}
     for file in archive.glob("*/*.parquet"):
         if f"{file.parent.name}/{file.name}" not in kept:
             file.unlink()
