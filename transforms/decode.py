@@ -9,6 +9,8 @@ from dataclasses import dataclass
 import ftfy
 from selectolax.lexbor import LexborHTMLParser
 
+from tickerhouse.transforms.utf16 import utf16_without_bom
+
 # The ticker separator on the site: four NBSP after every headline.
 TICKER_SEPARATOR = "\u00a0" * 4
 
@@ -26,7 +28,13 @@ _CONTROL = re.compile(r"[\x01-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # The same characters as bytes: what UTF-8 and cp1252 decode them from. Deleting every other byte value
 # (bytes.translate, ~6x faster than the regex) tells whether a file can hold any control character.
 _NOT_CONTROL_BYTES = bytes(b for b in range(256) if not _CONTROL.match(chr(b)))
-_HTML_START = re.compile(r"\A\s*(<!doctype html|<html|<head|<body|<marquee)", re.IGNORECASE)
+# What may come before the root element: whitespace, an XML declaration (XHTML pages, the site's JSF
+# pages: `<?xml version='1.0' encoding='UTF-8' ?>`), comments. Each alternative starts with its own
+# character, so the match never backtracks, and an unclosed comment stops it at the first `-->` search.
+_HTML_PROLOG = r"(?:\s+|<\?xml\b[^>]*\?>|<!--.*?-->)*"
+_HTML_START = re.compile(
+    rf"\A{_HTML_PROLOG}(<!doctype html|<html|<head|<body|<marquee)", re.IGNORECASE | re.DOTALL
+)
 _HTML_BLOCKS = frozenset(
     "address article aside blockquote dd div dl dt figcaption figure footer h1 h2 h3 h4 h5 h6 "
     "header li main nav ol p pre section table td th tr ul".split()
@@ -85,6 +93,9 @@ def decode_bytes(data: bytes) -> Decoded:
     elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         text = data.decode("utf-16", errors="replace")
         return _finish(text, "utf-16", [*repairs, "utf16_decoded"], may_hold_control=True)
+    elif (codec := utf16_without_bom(data)) is not None:  # before UTF-8: ASCII in UTF-16 is valid UTF-8
+        text = data[: len(data) // 2 * 2].decode(codec)
+        return _finish(text, codec, [*repairs, "utf16_without_bom_decoded"], may_hold_control=True)
     try:
         text, encoding = data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:

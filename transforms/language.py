@@ -17,6 +17,12 @@ UNDETERMINED = "und"
 # towards English or Spanish, so another language must win clearly. Calibrated on the seed's ticker:
 # its English headline scores 0.93, its French football briefs at most 0.56 for their top language.
 OTHER_LANGUAGE_MIN_CONFIDENCE = 0.75
+# Detection (the script count and lingua) sees at most this many characters of a text, so its cost per
+# text is bounded: a 2 MB single-token ticker entry ran 30 minutes in lingua (issue 12); measured here,
+# 2,000 characters of one token take ~12 ms to detect and ~5 ms to score, and the script count of 2 MB
+# took 0.4 s. 2,000 is what articles were already cut to (transforms/tables.py) and far beyond any
+# headline (< 300), so no real text reads differently.
+MAX_DETECTION_CHARS = 2000
 
 
 @cache
@@ -44,15 +50,18 @@ def _script_language(text: str) -> str | None:
 def detect_languages(texts: pd.Series) -> pd.Series:
     """Return the ISO 639-1 code per text (same index); each distinct text is looked at once."""
     distinct = texts.dropna().unique()
-    by_script = {t: _script_language(t) for t in distinct}
+    by_script = {t: _script_language(t[:MAX_DETECTION_CHARS]) for t in distinct}
     latin = [t for t, lang in by_script.items() if lang is None]
-    found = _detector().detect_languages_in_parallel_of(latin) if latin else []
+    seen = [t[:MAX_DETECTION_CHARS] for t in latin]  # what lingua reads: a bounded prefix
+    found = _detector().detect_languages_in_parallel_of(seen) if latin else []
     for text, lang in zip(latin, found, strict=True):
         by_script[text] = _LATIN_LANGUAGES.get(lang, UNDETERMINED) if lang else UNDETERMINED
     # Confidence values cost far more than detection: only the few non-French picks are re-checked.
     doubtful = [t for t in latin if by_script[t] not in ("fr", UNDETERMINED)]
     if doubtful:
-        values = _detector().compute_language_confidence_values_in_parallel(doubtful)
+        values = _detector().compute_language_confidence_values_in_parallel(
+            [t[:MAX_DETECTION_CHARS] for t in doubtful]
+        )
         for text, confidences in zip(doubtful, values, strict=True):
             if confidences[0].value < OTHER_LANGUAGE_MIN_CONFIDENCE:
                 by_script[text] = "fr"

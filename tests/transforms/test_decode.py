@@ -168,3 +168,53 @@ def test_html_nested_blocks_give_the_innermost_text_once():
 def test_text_mentioning_html_is_not_converted(seed_text):
     data = ("Le <html> en question" + NBSP * 4 + "Autre titre" + NBSP * 4 + "\n").encode()
     assert "html_page_converted" not in decode_bytes(data).repairs
+
+
+XHTML_PAGE = (
+    "<?xml version='1.0' encoding='UTF-8' ?>\n"
+    '<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Transitional//EN"'
+    ' "http://www.w3.org/TR/xhtml1/DTD/xhtml1-transitional.dtd">\n'
+    "<!-- rendered by JSF -->\n  \n"
+    '<html xmlns="http://www.w3.org/1999/xhtml"><body><marquee><a>Premier titre</a><a>Second titre</a>'
+    "</marquee><h1>Un titre</h1><p>Publié dans Le Matin le 12 - 06 - 2024</p></body></html>"
+)
+
+
+@pytest.mark.parametrize(
+    "page",
+    [
+        XHTML_PAGE,  # the site's JSF pages: XML declaration, XHTML doctype, a comment, blank lines
+        "<!-- saved by wget -->\n<!-- twice -->\n"
+        "<html><body><marquee><a>Premier titre</a></marquee></body></html>",
+        '\n\n  <?xml version="1.0"?><html><body><marquee><a>Premier titre</a></marquee></body></html>',
+    ],
+)
+def test_html_after_an_xml_declaration_and_comments_is_converted(page):
+    decoded = decode_bytes(page.encode())
+    assert "html_page_converted" in decoded.repairs
+    assert decoded.text.split("\n")[0] == "Premier titre" + TICKER_SEPARATOR + (
+        "Second titre" + TICKER_SEPARATOR if "Second" in page else ""
+    )
+
+
+def test_an_unclosed_comment_is_not_html():
+    assert "html_page_converted" not in decode_bytes(b"<!-- no end " + b"x" * 100_000).repairs
+
+
+@pytest.mark.parametrize("codec", ["utf-16-le", "utf-16-be"])
+def test_utf16_without_bom_is_decoded(seed_text, codec):
+    decoded = decode_bytes(seed_text.encode(codec))  # French and Arabic alike: the seed holds both
+    assert decoded.text == seed_text.replace("\r\n", "\n")
+    assert decoded.encoding == codec
+    assert "utf16_without_bom_decoded" in decoded.repairs
+
+
+def test_utf16_without_bom_of_arabic_text_is_decoded():
+    text = "المغرب يشيد ب »الدحض الأممي » لادعاءات خصوم الوحدة الترابية\nنشر في هسبريس يوم 24 - 11 - 2021\n"
+    assert decode_bytes(text.encode("utf-16-le")).text == text
+
+
+def test_utf8_with_a_zero_filled_tail_is_not_read_as_utf16(seed_bytes, seed_text):
+    decoded = decode_bytes(seed_bytes + b"\x00" * 4096)  # zeros on both byte sides alike
+    assert decoded.encoding == "utf-8"
+    assert decoded.text == seed_text

@@ -1,6 +1,7 @@
 """Language of real headlines: the seed's French and English ones, real Arabic and French fixtures."""
 
 import csv
+import random
 
 import pandas as pd
 import pytest
@@ -65,3 +66,15 @@ def test_real_french_headlines_are_french(shared_dir):
     found = detect_languages(french)
     # 1,144 real headlines nobody here wrote: all read as French today; allow one slip in a thousand.
     assert (found == "fr").mean() >= 0.999
+
+
+def test_a_2mb_single_token_is_detected_in_well_under_a_second():
+    import base64
+    import time
+
+    # base64 of random bytes: one 2 MB token, what a scraper saved as a ticker entry (issue 12: 30 minutes)
+    token = base64.b64encode(random.Random(12).randbytes(1_500_000)).decode()
+    started = time.perf_counter()
+    found = detect_languages(pd.Series([token, "Le Maroc signe un accord"]))
+    assert time.perf_counter() - started < 0.5
+    assert found.iloc[1] == "fr"  # the texts beside it are detected as before
