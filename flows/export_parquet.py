@@ -14,6 +14,8 @@ import shutil
 import time
 import tomllib
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -22,10 +24,11 @@ import pyarrow as pa
 import pyarrow.dataset as pads
 from duckdb import ColumnExpression, ConstantExpression, FunctionExpression
 from prefect import flow, get_run_logger, task
-from prefect.artifacts import create_markdown_artifact
+from prefect.artifacts import create_table_artifact
 from prefect.cache_policies import NO_CACHE
 
 from tickerhouse import warehouse as wh
+from tickerhouse.errors import ChecksFailedError
 from tickerhouse.io.locks import run_lock
 from tickerhouse.resources import SQL_DIR, sql_text
 from tickerhouse.settings import load_settings
@@ -49,7 +52,7 @@ KEEP_VERSIONS = 2
 SHOWN_FAILURES = 10
 
 
-class ExportCheckError(RuntimeError):
+class ExportCheckError(ChecksFailedError):
     """A warehouse check or a dataset key check found offending rows; nothing was exported."""
 
 
@@ -78,7 +81,7 @@ def _format_failures(name: str, rows: list[dict]) -> str:
 
 
 @task(cache_policy=NO_CACHE)
-def check_export(warehouse: str, datasets: list[Dataset]) -> None:
+def check_warehouse(warehouse: str, datasets: list[Dataset]) -> None:
     """Run sql/checks, each dataset's key uniqueness and column contract; raise on any failure."""
     con = wh.connect(Path(warehouse), read_only=True)
     try:
@@ -203,6 +206,42 @@ def write_dictionary(path: Path) -> Path:
     return path
 
 
+@contextmanager
+def new_version(out: Path, export_id: str) -> Iterator[Path]:
+    """Yield the folder a new export is built in, beside `current`; removed on exit unless it is current.
+
+    A failed export (checks, a write, a crash before the swap) so leaves `current` and its files as they
+    were; a half-built version a SIGKILL leaves behind is pruned by the next export.
+    """
+    version = out / "versions" / export_id
+    try:
+        yield version
+    finally:
+        if version.exists() and (out / "current").resolve() != version.resolve():
+            shutil.rmtree(version, ignore_errors=True)
+
+
+def plan_dataset(
+    dataset: Dataset, before: dict[str, dict], now: dict[str, dict], since: date | None, prev_dir: Path
+) -> dict[str, list[str]]:
+    """Return the partitions of a dataset to write, to keep (hard-linked from prev_dir) and to drop.
+
+    A kept partition whose folder the previous export lacks (removed by hand) is written again.
+    """
+    plan = plan_partitions(
+        {v: p["fingerprint"] for v, p in before.items()},
+        {v: p["fingerprint"] for v, p in now.items()},
+        since,
+        dataset.partition_period,
+    )
+    missing = {v for v in plan.keep if not _partition_dir(prev_dir, dataset, v).is_dir()}
+    return {
+        "write": sorted({*plan.write, *(v for v in missing if v in now)}),
+        "keep": [v for v in plan.keep if v not in missing],
+        "drop": list(plan.drop),
+    }
+
+
 @flow(name="export_parquet")
 def export_parquet(
     out_dir: str | None = None,
@@ -217,78 +256,58 @@ def export_parquet(
     since_date = date.fromisoformat(since) if since else None
     export_id = f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}"
     started = time.monotonic()
-    logger = get_run_logger()
     datasets = load_datasets()
+    wait_s = settings.lock_timeout_s if lock_timeout_s is None else lock_timeout_s
     # An ingest changes the warehouse mid-export and holds DuckDB's write lock: take turns with it.
-    with run_lock(settings.state_dir, settings.lock_timeout_s if lock_timeout_s is None else lock_timeout_s):
+    with run_lock(settings.state_dir, wait_s), new_version(out, export_id) as version:
         wh.connect(Path(target)).close()  # creates tables and views a newer schema added
-        # Extract: the warehouse passes its checks, then what each partition holds now
-        check_export(target, datasets)
-        previous = read_state(out)
+        # Extract: the warehouse passes its checks; what each partition holds now and at the last export
+        check_warehouse(target, datasets)
+        now = {ds.name: fingerprint_partitions(target, ds) for ds in datasets}
+        previous = {n: d.get("partitions", {}) for n, d in read_state(out)["datasets"].items()}
+        # Transform: per dataset, the partitions whose rows changed are written, the others linked
         prev_dir = (out / "current").resolve()
-        version = out / "versions" / export_id
+        plans = {
+            ds.name: plan_dataset(ds, previous.get(ds.name, {}), now[ds.name], since_date, prev_dir)
+            for ds in datasets
+        }
+        # Load: the new version built beside `current`, then swapped in with one rename
         version.mkdir(parents=True)
-        summary: dict = {"export_id": export_id, "out_dir": str(out), "since": since, "datasets": {}}
         state: dict = {"export_id": export_id, "exported_at": datetime.now(UTC).isoformat(), "datasets": {}}
-        try:
-            # Transform and load: unchanged partitions linked, changed ones written, all beside `current`
-            for ds in datasets:
-                now = fingerprint_partitions(target, ds)
-                before = previous["datasets"].get(ds.name, {}).get("partitions", {})
-                fingerprints = {v: p["fingerprint"] for v, p in before.items()}
-                plan = plan_partitions(
-                    fingerprints,
-                    {v: p["fingerprint"] for v, p in now.items()},
-                    since_date,
-                    ds.partition_period,
-                )
-                missing = [v for v in plan.keep if not _partition_dir(prev_dir, ds, v).is_dir()]
-                write = sorted({*plan.write, *(v for v in missing if v in now)})
-                for value in plan.keep:
-                    if value not in missing:
-                        _link_partition(
-                            _partition_dir(prev_dir, ds, value), _partition_dir(version, ds, value)
-                        )
-                if write:
-                    write_partitions(target, ds, write, str(version))
-                kept = {v: before[v] for v in plan.keep if v not in missing}
-                state["datasets"][ds.name] = {
-                    "partition_by": ds.partition_by,
-                    "partitions": {**kept, **{v: now[v] for v in write}},
-                }
-                summary["datasets"][ds.name] = {
-                    "written": len(write),
-                    "kept": len(kept),
-                    "dropped": len(plan.drop),
-                    "rows_written": sum(now[v]["rows"] for v in write),
-                }
-            (version / STATE_FILE).write_text(json.dumps(state, indent=1), encoding="utf-8")
-            (version / DICTIONARY_FILE).write_text(render_dictionary(datasets), encoding="utf-8")
-            _swap_current(out, version)
-        except BaseException:
-            shutil.rmtree(version, ignore_errors=True)
-            raise
+        for ds in datasets:
+            plan = plans[ds.name]
+            for value in plan["keep"]:
+                _link_partition(_partition_dir(prev_dir, ds, value), _partition_dir(version, ds, value))
+            if plan["write"]:
+                write_partitions(target, ds, plan["write"], str(version))
+            partitions = {v: previous[ds.name][v] for v in plan["keep"]} | {
+                v: now[ds.name][v] for v in plan["write"]
+            }
+            state["datasets"][ds.name] = {"partition_by": ds.partition_by, "partitions": partitions}
+        (version / STATE_FILE).write_text(json.dumps(state, indent=1), encoding="utf-8")
+        (version / DICTIONARY_FILE).write_text(render_dictionary(datasets), encoding="utf-8")
+        _swap_current(out, version)
         _prune_versions(out)
-    summary["seconds"] = round(time.monotonic() - started, 2)
-    publish_export_summary(summary)
-    logger.info("export %s: %s", export_id, summary["datasets"])
-    return summary
-
-
-def publish_export_summary(summary: dict) -> None:
-    """Publish the export summary as a Prefect markdown artifact."""
-    rows = "\n".join(
-        f"| {name} | {d['written']} | {d['kept']} | {d['dropped']} | {d['rows_written']} |"
-        for name, d in summary["datasets"].items()
-    )
-    create_markdown_artifact(
+    counts = {
+        name: {
+            "written": len(plan["write"]),
+            "kept": len(plan["keep"]),
+            "dropped": len(plan["drop"]),
+            "rows_written": sum(now[name][v]["rows"] for v in plan["write"]),
+        }
+        for name, plan in plans.items()
+    }
+    summary = {
+        "export_id": export_id,
+        "out_dir": str(out),
+        "since": since,
+        "datasets": counts,
+        "seconds": round(time.monotonic() - started, 2),
+    }
+    create_table_artifact(
         key="export-summary",
-        description=f"export {summary['export_id']}",
-        markdown=(
-            f"# Export {summary['export_id']}\n\n"
-            f"{summary['out_dir']}/current, since {summary['since'] or '-'}, "
-            f"{summary['seconds']:.1f} s\n\n"
-            "| dataset | partitions written | kept | dropped | rows written |\n|---|---|---|---|---|\n"
-            f"{rows}\n"
-        ),
+        description=f"export {export_id} to {out}/current, since {since or '-'}, {summary['seconds']:.1f} s",
+        table=[{"dataset": name, **figures} for name, figures in counts.items()],
     )
+    get_run_logger().info("export %s: %s", export_id, counts)
+    return summary

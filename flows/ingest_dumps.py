@@ -7,19 +7,19 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from prefect import flow, get_run_logger, task
-from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.futures import as_completed
 from prefect.utilities.annotations import quote
-from tqdm import tqdm
 
 from tickerhouse import warehouse as wh
+from tickerhouse.flows.summaries import publish_summary, record_checked_run
 from tickerhouse.io import storage
 from tickerhouse.io.discovery import FileBatch, find_new_files
 from tickerhouse.io.locks import run_lock
+from tickerhouse.progress import report_progress
 from tickerhouse.resources import OUTLETS_CSV
 from tickerhouse.settings import Settings, load_settings
-from tickerhouse.staging import local_pool, read_and_stage, split_batches, start_local_pool, stop_local_pools
+from tickerhouse.staging import local_pool, read_and_stage, split_batches, staging_area, worker_pool
 from tickerhouse.transforms.source_file import SourceFile
 
 
@@ -58,6 +58,31 @@ def parse_batch(
     return read_and_stage(*args)
 
 
+def stage_dumps(
+    files: list[SourceFile],
+    staging: str,
+    run_id: str,
+    settings: Settings,
+    local_processes: int,
+    batch_size: int,
+) -> list[str]:
+    """Stage the files as Parquet, one parse_batch task per batch; return the batch folders in order.
+
+    Batches: at most batch_size, at least one per worker; never one task per file (the ephemeral Prefect
+    server stalls past ~1000 small tasks).
+    """
+    batches = split_batches(files, batch_size, settings.workers)
+    dirs = [storage.join(staging, f"{i:05d}") for i in range(len(batches))]
+    shared = (run_id, settings.max_dump_bytes, str(OUTLETS_CSV), local_processes)
+    futures = [parse_batch.submit(FileBatch(b), d, *shared) for b, d in zip(batches, dirs, strict=True)]
+    done = 0
+    report_progress("ingest", done, len(files), "dump")
+    for future in as_completed(futures):
+        done += future.result()["files"]
+        report_progress("ingest", done, len(files), "dump")
+    return dirs
+
+
 @task(retries=3, retry_delay_seconds=[2, 5, 15], cache_policy=NO_CACHE)
 def load_warehouse(warehouse: str, batch_dirs: list[str], summary: dict) -> dict:
     """Load all staged batches in one transaction (single writer), run checks, record the run."""
@@ -66,15 +91,7 @@ def load_warehouse(warehouse: str, batch_dirs: list[str], summary: dict) -> dict
         # A run with nothing new still reports every table, at 0 rows added.
         rows = wh.load_staged(con, batch_dirs) if batch_dirs else dict.fromkeys(wh.LOAD_ORDER, 0)
         outcome = wh.run_outcome(con, summary["run_id"])
-        done = {
-            **summary,
-            **outcome,
-            "rows_added": rows,
-            "checks": wh.run_checks(con),
-            "finished_at": datetime.now(UTC),
-        }
-        wh.record_run(con, done)
-        return done
+        return record_checked_run(con, {**summary, **outcome, "rows_added": rows})
     finally:
         con.close()
 
@@ -84,7 +101,6 @@ def ingest_dumps(
     paths: list[str] | None = None,
     warehouse: str | None = None,
     batch_size: int | None = None,
-    progress: bool = False,
     lock_timeout_s: float | None = None,
     local_processes: int | None = None,
 ) -> dict:
@@ -92,6 +108,7 @@ def ingest_dumps(
 
     local_processes: worker processes parsing on this machine (default: TICKERHOUSE_WORKERS with the
     `process` runner); 0 runs parse tasks where the task runner puts them (threads, Dask workers).
+    Progress (dumps staged) goes to tickerhouse.progress, where the CLI draws it.
     """
     settings: Settings = load_settings()
     if local_processes is None:
@@ -100,57 +117,31 @@ def ingest_dumps(
     target = warehouse or str(settings.warehouse)
     run_id = f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}"
     started = datetime.now(UTC)
-    logger = get_run_logger()
     wait_s = settings.lock_timeout_s if lock_timeout_s is None else lock_timeout_s
-    with run_lock(settings.state_dir, wait_s):
-        staging = settings.staging
-        storage.remove_tree(staging)  # leftovers of a crashed run: never loaded, their files re-read now
-        if local_processes > 0:
-            start_local_pool(local_processes)
-        try:
-            # Extract: what is new since the last run
+    with run_lock(settings.state_dir, wait_s), staging_area(settings.staging, run_id) as staging:
+        # The workers start now, warming up while discovery runs, and stop before the load (their memory
+        # is then free) or when discovery or a batch fails: no worker outlives the block.
+        with worker_pool(local_processes):
+            # Extract: the files not seen yet
             files, n_seen = discover_files(paths, target).unquote()
-            # Transform: parse and normalize in batches across worker processes, staged as Parquet
-            batches = split_batches(files, batch_size or settings.batch_size, settings.workers)
-            dirs = [storage.join(staging, run_id, f"{i:05d}") for i in range(len(batches))]
-            shared = (run_id, settings.max_dump_bytes, str(OUTLETS_CSV), local_processes)
-            futures = [
-                parse_batch.submit(FileBatch(b), d, *shared) for b, d in zip(batches, dirs, strict=True)
-            ]
-            with tqdm(total=len(files), unit="dump", disable=not progress, desc="ingest") as bar:
-                for future in as_completed(futures):
-                    bar.update(future.result()["files"])
-        finally:
-            stop_local_pools()  # before the load, and when discovery or a batch fails: no worker outlives it
-        # Load: one transaction from this single writer, then the checks
-        start = {
-            "run_id": run_id,
-            "started_at": started,
-            "files_seen": n_seen,
-            "files_new": len(files),
-        }
-        summary = load_warehouse(target, dirs, start)
-        storage.remove_tree(storage.join(staging, run_id), ignore_errors=True)
-    publish_summary(summary)
-    logger.info("ingest %s: %s", run_id, {k: summary[k] for k in ("files_seen", "files_new")})
-    return summary
-
-
-def publish_summary(summary: dict) -> None:
-    """Publish the run summary as a Prefect markdown artifact."""
-    rows = "\n".join(f"| {t} | {n} |" for t, n in summary["rows_added"].items())
-    checks = "\n".join(f"| {c} | {n} |" for c, n in summary["checks"].items())
-    reasons = "\n".join(f"| {r} | {n} |" for r, n in summary["reject_reasons"].items())
-    seconds = (summary["finished_at"] - summary["started_at"]).total_seconds()
-    create_markdown_artifact(
-        key="ingest-summary",
-        description=f"ingest run {summary['run_id']}",
-        markdown=(
-            f"# Ingest {summary['run_id']}\n\n"
-            f"files seen {summary['files_seen']}, new {summary['files_new']}, "
-            f"dumps loaded {summary['dumps_loaded']}, rejected {summary['dumps_rejected']}, "
-            f"{seconds:.1f} s\n\n| table | rows added |\n|---|---|\n{rows}\n\n"
-            f"| check | failing rows |\n|---|---|\n{checks}\n\n"
-            f"| reject reason | files |\n|---|---|\n{reasons}\n"
-        ),
+            # Transform: read, parsed, normalized and tagged in batches across the workers, staged as Parquet
+            batch_dirs = stage_dumps(
+                files, staging, run_id, settings, local_processes, batch_size or settings.batch_size
+            )
+        # Load: one transaction from this single writer, then the checks, and the run recorded
+        start = {"run_id": run_id, "started_at": started, "files_seen": n_seen, "files_new": len(files)}
+        summary = load_warehouse(target, batch_dirs, start)
+    publish_summary(
+        "ingest-summary",
+        f"ingest run {run_id}",
+        {
+            "files": {"seen": summary["files_seen"], "new": summary["files_new"]},
+            "dumps": {"loaded": summary["dumps_loaded"], "rejected": summary["dumps_rejected"]},
+            "rows added": summary["rows_added"],
+            "failing rows": summary["checks"],
+            "rejected files": summary["reject_reasons"],
+            "run": {"seconds": round((summary["finished_at"] - started).total_seconds(), 1)},
+        },
     )
+    get_run_logger().info("ingest %s: %s", run_id, {k: summary[k] for k in ("files_seen", "files_new")})
+    return summary

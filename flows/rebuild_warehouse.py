@@ -3,7 +3,6 @@ applied to history), through the ingest's own stage and load code, in one transa
 
 from __future__ import annotations
 
-import shutil
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
@@ -11,13 +10,16 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 import pyarrow.parquet as pq
-from prefect import flow, get_run_logger
+from prefect import flow, get_run_logger, task
+from prefect.cache_policies import NO_CACHE
 
 from tickerhouse import warehouse as wh
+from tickerhouse.errors import NotFoundError
+from tickerhouse.flows.summaries import publish_summary, record_checked_run
 from tickerhouse.io.locks import run_lock
 from tickerhouse.resources import OUTLETS_CSV, read_taxonomy, sql_text
 from tickerhouse.settings import load_settings
-from tickerhouse.staging import stage_batch
+from tickerhouse.staging import stage_batch, staging_area
 from tickerhouse.tagging import replace_tags, stage_tags
 from tickerhouse.topic_heads import load_topic_model
 from tickerhouse.transforms.source_file import SourceFile
@@ -47,38 +49,43 @@ class _ArchiveReader:
         return self._contents[dump_id]
 
 
+@task(cache_policy=NO_CACHE)
 def stage_stored_dumps(
-    con: duckdb.DuckDBPyConnection, staging: Path, run_id: str, started: datetime, batch_size: int
-) -> list[Path]:
+    warehouse: str, staging: str, run_id: str, started: datetime, batch_size: int
+) -> list[str]:
     """Stage every stored dump's bytes in batches, exactly as ingest stages files; return the batch dirs."""
     outlets = pd.read_csv(OUTLETS_CSV, dtype=str, keep_default_na=False)
-    archive = _ArchiveReader(wh.raw_archive(con))
-    cursor = con.execute(sql_text("rebuild/stored_dumps"))
-    dirs: list[Path] = []
-    while rows := cursor.fetchmany(batch_size):
-        contents = [
-            (
-                SourceFile(
-                    path,
-                    size,
-                    mtime_ns,
-                    # a manifest may be gone since: the capture time it gave is kept as it was stored
-                    manifest_captured_at=captured_at if method == "manifest" else None,
-                    dump_id=dump_id,
-                ),
-                bytes(content) if content is not None else archive.content(raw_file, dump_id),
-            )
-            for dump_id, path, size, mtime_ns, captured_at, method, content, raw_file in rows
-        ]
-        target = staging / f"{len(dirs):05d}"
-        stage_batch(contents, target, run_id, started, outlets)
-        # Rebuild reads no file: the file versions already recorded stay as they are.
-        (target / "files.parquet").unlink()
-        dirs.append(target)
+    dirs: list[str] = []
+    con = wh.connect(Path(warehouse))
+    try:
+        archive = _ArchiveReader(wh.raw_archive(con))
+        cursor = con.execute(sql_text("rebuild/stored_dumps"))
+        while rows := cursor.fetchmany(batch_size):
+            contents = [
+                (
+                    SourceFile(
+                        path,
+                        size,
+                        mtime_ns,
+                        # a manifest may be gone since: the capture time it gave is kept as it was stored
+                        manifest_captured_at=captured_at if method == "manifest" else None,
+                        dump_id=dump_id,
+                    ),
+                    bytes(content) if content is not None else archive.content(raw_file, dump_id),
+                )
+                for dump_id, path, size, mtime_ns, captured_at, method, content, raw_file in rows
+            ]
+            target = Path(staging) / f"{len(dirs):05d}"
+            stage_batch(contents, target, run_id, started, outlets)
+            # Rebuild reads no file: the file versions already recorded stay as they are.
+            (target / "files.parquet").unlink()
+            dirs.append(str(target))
+    finally:
+        con.close()
     return dirs
 
 
-def replace_derived(con: duckdb.DuckDBPyConnection, batch_dirs: list[Path], tag_dir: Path) -> dict:
+def replace_derived(con: duckdb.DuckDBPyConnection, batch_dirs: list[str], tag_dir: Path) -> dict:
     """Inside the caller's transaction: clear derived rows, load the staged batches, report the changes."""
     con.execute(sql_text("rebuild/rebuild_hashes"))
     for table in DERIVED_TABLES:
@@ -106,6 +113,27 @@ def replace_derived(con: duckdb.DuckDBPyConnection, batch_dirs: list[Path], tag_
     }
 
 
+@task(retries=3, retry_delay_seconds=[2, 5, 15], cache_policy=NO_CACHE)
+def replace_derived_tables(warehouse: str, staging: str, batch_dirs: list[str], summary: dict) -> dict:
+    """Replace every derived table by the staged batches in one transaction, run checks, record the run."""
+    con = wh.connect(Path(warehouse))
+    try:
+        with wh.transaction(con):
+            changes = replace_derived(con, batch_dirs, Path(staging))
+        wh.prune_raw_archive(con)  # the archive files the re-staged dumps replaced
+        statuses = dict(con.execute(sql_text("rebuild/dump_statuses")).fetchall())
+        done = {
+            **summary,
+            "dumps_loaded": statuses.get("loaded", 0),
+            "dumps_rejected": statuses.get("rejected", 0),
+            "rows_added": {t: c["added"] - c["removed"] for t, c in changes["rows_changed"].items()},
+            **changes,
+        }
+        return record_checked_run(con, done)
+    finally:
+        con.close()
+
+
 @flow(name="rebuild_warehouse")
 def rebuild_warehouse(
     warehouse: str | None = None, batch_size: int | None = None, lock_timeout_s: float | None = None
@@ -114,38 +142,32 @@ def rebuild_warehouse(
     settings = load_settings()
     target = Path(warehouse or settings.warehouse)
     if not target.exists():
-        raise FileNotFoundError(f"no warehouse at {target}: nothing to rebuild")
+        raise NotFoundError(f"no warehouse at {target}: nothing to rebuild")
     run_id = f"rebuild-{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}"
     started = datetime.now(UTC)
     wait_s = settings.lock_timeout_s if lock_timeout_s is None else lock_timeout_s
-    # The ingest lock: a rebuild and an ingest never interleave their staging or loads.
-    with run_lock(settings.state_dir, wait_s):
-        staging = settings.staging_dir / run_id
-        con = wh.connect(target)
-        try:
-            # Extract + Transform: the stored bytes through the ingest's parse/normalize/stage path
-            dirs = stage_stored_dumps(con, staging, run_id, started, batch_size or settings.batch_size)
-            # Load: all of it or none of it
-            with wh.transaction(con):
-                changes = replace_derived(con, dirs, staging)
-            wh.prune_raw_archive(con)  # the archive files the re-staged dumps replaced
-            statuses = dict(con.execute(sql_text("rebuild/dump_statuses")).fetchall())
-            summary = {
-                "run_id": run_id,
-                "kind": "rebuild",
-                "started_at": started,
-                "files_seen": 0,
-                "files_new": 0,
-                "dumps_loaded": statuses.get("loaded", 0),
-                "dumps_rejected": statuses.get("rejected", 0),
-                "rows_added": {t: c["added"] - c["removed"] for t, c in changes["rows_changed"].items()},
-                "checks": wh.run_checks(con),
-                "finished_at": datetime.now(UTC),
-                **changes,
-            }
-            wh.record_run(con, summary)
-        finally:
-            con.close()
-            shutil.rmtree(staging, ignore_errors=True)
+    # The run lock: a rebuild and an ingest never interleave their staging or loads.
+    with run_lock(settings.state_dir, wait_s), staging_area(str(settings.staging_dir), run_id) as staging:
+        # Extract and transform: the stored bytes through the ingest's parse/normalize/stage path
+        batch_dirs = stage_stored_dumps(
+            str(target), staging, run_id, started, batch_size or settings.batch_size
+        )
+        # Load: every derived table replaced (the tags re-applied to the rows), all or nothing; the checks
+        start = {"run_id": run_id, "kind": "rebuild", "started_at": started, "files_seen": 0, "files_new": 0}
+        summary = replace_derived_tables(str(target), staging, batch_dirs, start)
+    publish_summary(
+        "rebuild-summary",
+        f"rebuild {run_id}",
+        {
+            "dumps": {"loaded": summary["dumps_loaded"], "rejected": summary["dumps_rejected"]},
+            "rows added": {t: c["added"] for t, c in summary["rows_changed"].items()},
+            "rows removed": {t: c["removed"] for t, c in summary["rows_changed"].items()},
+            "failing rows": summary["checks"],
+            "status changed": {
+                d["path"]: f"{d['before']} -> {d['after']}" for d in summary["status_changes"]
+            },
+            "run": {"seconds": round((summary["finished_at"] - started).total_seconds(), 1)},
+        },
+    )
     get_run_logger().info("rebuild %s: %s", run_id, summary["rows_changed"])
     return summary

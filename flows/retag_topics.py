@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
@@ -11,56 +10,77 @@ from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
 from tickerhouse import warehouse as wh
+from tickerhouse.flows.summaries import publish_summary
 from tickerhouse.io.locks import run_lock
 from tickerhouse.resources import TOPICS_TOML, read_taxonomy, sql_text
 from tickerhouse.settings import load_settings
+from tickerhouse.staging import staging_area
 from tickerhouse.tagging import TAG_TABLES, replace_tags, stage_tags
 from tickerhouse.topic_heads import load_topic_model
 
 
 @task(cache_policy=NO_CACHE)
-def retag_warehouse(warehouse: str, taxonomy_path: str, staging: str) -> dict:
-    """Replace every headline/article tag and headline token in one transaction; return rows and changes."""
+def stage_topic_tags(warehouse: str, taxonomy_path: str, staging: str) -> dict[str, str]:
+    """Stage every tag and story token of the stored text as Parquet; return taxonomy and model versions."""
     taxonomy = read_taxonomy(Path(taxonomy_path))
     model = load_topic_model()
-    target = Path(staging)
     con = wh.connect(Path(warehouse))
     try:
-        # Extract + Transform: the stored text and vectors, tagged as ingest and enrich_topics tag them
-        stage_tags(con, taxonomy, model, target)
-        changes = con.execute(
-            sql_text("retag/topic_changes"),
-            {f"{kind}s": str(target / f"{kind}_topics.parquet") for kind in ("headline", "article")},
-        ).fetchall()
-        # Load: all tags replaced, or none of them
-        with wh.transaction(con):
-            replace_tags(con, target)
-            con.execute(
-                sql_text("retag/record_taxonomy"),
-                {"version": taxonomy.version, "retagged_at": datetime.now(UTC).isoformat()},
-            )
-        counts = wh.table_counts(con)
-        return {
-            "taxonomy_version": taxonomy.version,
-            "model_version": model.heads.version,
-            "rows": {name: counts[name] for name in TAG_TABLES},
-            "changes": {topic: {"added": a, "removed": r} for topic, a, r in changes},
-        }
+        stage_tags(con, taxonomy, model, Path(staging))
     finally:
         con.close()
+    return {"taxonomy_version": taxonomy.version, "model_version": model.heads.version}
+
+
+@task(retries=3, retry_delay_seconds=[2, 5, 15], cache_policy=NO_CACHE)
+def replace_topic_tags(warehouse: str, staging: str, versions: dict[str, str]) -> dict:
+    """Replace every tag by the staged ones in one transaction; return versions, rows, changes per topic."""
+    con = wh.connect(Path(warehouse))
+    try:
+        changes = con.execute(
+            sql_text("retag/topic_changes"),
+            {f"{kind}s": str(Path(staging) / f"{kind}_topics.parquet") for kind in ("headline", "article")},
+        ).fetchall()
+        with wh.transaction(con):
+            replace_tags(con, Path(staging))
+            con.execute(
+                sql_text("retag/record_taxonomy"),
+                {"version": versions["taxonomy_version"], "retagged_at": datetime.now(UTC).isoformat()},
+            )
+        counts = wh.table_counts(con)
+    finally:
+        con.close()
+    return {
+        **versions,
+        "rows": {name: counts[name] for name in TAG_TABLES},
+        "changes": {topic: {"added": a, "removed": r} for topic, a, r in changes},
+    }
 
 
 @flow(name="retag_topics")
-def retag_topics(warehouse: str | None = None, taxonomy_path: str | None = None) -> dict:
+def retag_topics(
+    warehouse: str | None = None, taxonomy_path: str | None = None, lock_timeout_s: float | None = None
+) -> dict:
     """Re-derive all tags with the taxonomy file and the stored vectors; return versions, rows, changes."""
     settings = load_settings()
     target = warehouse or str(settings.warehouse)
-    staging = settings.staging_dir / f"retag-{uuid.uuid4().hex[:8]}"
+    run_id = f"retag-{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}"
+    wait_s = settings.lock_timeout_s if lock_timeout_s is None else lock_timeout_s
     # One writer at a time: an ingest running now would add tags of the old version behind our back.
-    with run_lock(settings.state_dir, settings.lock_timeout_s):
-        try:
-            summary = retag_warehouse(target, str(taxonomy_path or TOPICS_TOML), str(staging))
-        finally:
-            shutil.rmtree(staging, ignore_errors=True)
-    get_run_logger().info("retag: %s", summary)
+    with run_lock(settings.state_dir, wait_s), staging_area(str(settings.staging_dir), run_id) as staging:
+        # Extract and transform: the stored text and vectors, tagged as ingest and enrich_topics tag them
+        versions = stage_topic_tags(target, str(taxonomy_path or TOPICS_TOML), staging)
+        # Load: all tags replaced, or none of them
+        summary = replace_topic_tags(target, staging, versions)
+    publish_summary(
+        "retag-summary",
+        f"retag {run_id}",
+        {
+            "versions": {"taxonomy": summary["taxonomy_version"], "topic model": summary["model_version"]},
+            "rows": summary["rows"],
+            "tags added": {topic: c["added"] for topic, c in summary["changes"].items()},
+            "tags removed": {topic: c["removed"] for topic, c in summary["changes"].items()},
+        },
+    )
+    get_run_logger().info("retag %s: %s", run_id, summary)
     return summary

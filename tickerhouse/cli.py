@@ -5,18 +5,44 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import logging
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 import duckdb
 
 from tickerhouse import warehouse as wh
+from tickerhouse.errors import (
+    BusyError,
+    ChecksFailedError,
+    NewerSchemaError,
+    NotFoundError,
+    QueryError,
+    TickerhouseError,
+    UsageError,
+)
 from tickerhouse.resources import OUTLETS_CSV, SQL_DIR
-from tickerhouse.settings import RUNNERS, load_settings
+from tickerhouse.settings import RUNNERS, SettingsError, load_settings
+from tickerhouse.transforms.export_plan import ExportContractError
 
 FORMATS = ("table", "csv", "json")
+
+# The exit code of every error a command raises (README, "Commands"), applied once, in main(); the first
+# row that matches wins. Any other exception is a bug: it keeps its traceback.
+EXIT_CODES: tuple[tuple[type[Exception], int], ...] = (
+    (ChecksFailedError, 1),  # a check found offending rows (ingest, rebuild, export)
+    (ExportContractError, 1),  # an export query and sql/export/columns.toml disagree
+    (QueryError, 1),  # the query failed (sql)
+    (SettingsError, 2),  # a TICKERHOUSE_* variable holds a value tickerhouse cannot use
+    (UsageError, 2),  # a bad argument
+    (FileNotFoundError, 2),  # no such file, folder or warehouse (NotFoundError; a missing --file too)
+    (BusyError, 3),  # the run lock held past --lock-timeout, or the warehouse file being written
+    (NewerSchemaError, 4),  # the warehouse's schema is newer than this tickerhouse
+    (TickerhouseError, 1),  # any other error a user can act on (nothing to plot)
+)
 
 
 def print_rows(columns: list[str], rows: list[tuple], fmt: str) -> None:
@@ -108,28 +134,23 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     paths = args.paths or [settings.landing]
     missing = [p for p in paths if not storage.exists(p)]
     if missing:
-        print(f"tickerhouse ingest: no such file or folder: {', '.join(missing)}", file=sys.stderr)
-        return 2
-
-    def run() -> dict | None:
-        # Opened (and migrated) before Prefect starts: a locked or too-new warehouse gets one line,
-        # and a run with nothing new ends here, without paying Prefect's start-up.
+        raise NotFoundError(f"no such file or folder: {', '.join(missing)}")
+    with _writer(args.lock_timeout):
+        # A run with nothing new ends here, without paying Prefect's start-up.
         con = wh.connect(Path(target))
-        new, n_seen = find_new_files(paths, wh.seen_files(con))
-        con.close()
+        try:
+            new, n_seen = find_new_files(paths, wh.seen_files(con))
+        finally:
+            con.close()
         if not new:
             print(f"nothing new: files seen {n_seen}, new 0 (no flow run started)")
-            return None
+            return 0
         from tickerhouse.flows.ingest_dumps import ingest_dumps
         from tickerhouse.flows.runners import make_task_runner
 
-        runner, local = make_task_runner(args.runner, settings.workers, args.dask_address)
+        runner, local = make_task_runner(args.runner or settings.runner, settings.workers, args.dask_address)
         flow = ingest_dumps.with_options(task_runner=runner)
-        return flow(paths=paths, warehouse=target, progress=not args.quiet, local_processes=local)
-
-    summary = _as_writer("ingest", args.lock_timeout, run)
-    if not isinstance(summary, dict):
-        return summary
+        summary = _run_flow(flow, quiet=args.quiet, paths=paths, warehouse=target, local_processes=local)
     print(
         f"run {summary['run_id']}: files seen {summary['files_seen']}, new {summary['files_new']}, "
         f"loaded {summary['dumps_loaded']}, rejected {summary['dumps_rejected']}"
@@ -138,58 +159,94 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         print(f"  +{n:>8} {table}")
     for reason, n in summary["reject_reasons"].items():
         print(f"  rejected {n:>4}: {reason}")
-    return _checks_exit(summary)
+    return _checks_outcome(summary)
 
 
-def _as_writer(
-    command: str, lock_timeout: float | None, work: Callable[[], dict | None], hold_lock: bool = True
-) -> dict | int | None:
-    """Run work holding the run lock; a busy lock, a locked or too-new warehouse give one line and 3 or 4.
+def _existing_warehouse(warehouse: str | None) -> Path:
+    """Return the warehouse a command works on (--warehouse, else the setting), which must exist."""
+    target = Path(warehouse or load_settings().warehouse)
+    if not target.exists():
+        raise NotFoundError(f"no warehouse at {target}: run `tickerhouse ingest` first")
+    return target
 
-    hold_lock=False: the work takes the lock itself, only while it writes (enrich_topics).
+
+@contextmanager
+def _writer(lock_timeout: float | None, warehouse: Path | None = None) -> Iterator[None]:
+    """Hold the run lock, and open (create or migrate) the warehouse, before any flow starts.
+
+    A busy lock, a warehouse being written or one of a newer schema so ends the command here, in one
+    line and without Prefect's start-up; the flow the command runs takes the same lock again at no cost.
     """
-    from contextlib import nullcontext
-
-    from tickerhouse.io.locks import IngestBusyError, run_lock
+    from tickerhouse.io.locks import run_lock
 
     settings = load_settings()
-    wait_s = settings.lock_timeout_s if lock_timeout is None else lock_timeout
+    with run_lock(settings.state_dir, settings.lock_timeout_s if lock_timeout is None else lock_timeout):
+        if warehouse is not None:
+            wh.connect(warehouse).close()
+        yield
+
+
+class _RunEndFilter(logging.Filter):
+    """Drop a flow or task run's ERROR records (the exception and its traceback, the Failed state)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        failed_run = record.name.startswith(("prefect.flow_runs", "prefect.task_runs"))
+        return not (failed_run and record.levelno >= logging.ERROR)
+
+
+@contextmanager
+def _progress_bars(quiet: bool) -> Iterator[None]:
+    """Draw the progress a flow reports (tickerhouse.progress) as one tqdm bar per step, unless quiet."""
+    if quiet:
+        yield
+        return
+    from tqdm import tqdm
+
+    from tickerhouse.progress import progress_sink
+
+    bars: dict[str, tqdm] = {}
+
+    def draw(step: str, done: int, total: int, unit: str) -> None:
+        if step not in bars:
+            bars[step] = tqdm(total=total, unit=unit, desc=step)
+        bars[step].update(done - bars[step].n)
+
     try:
-        with run_lock(settings.state_dir, wait_s) if hold_lock else nullcontext():
-            return work() or 0  # None: finished early, nothing to report
-    except (IngestBusyError, wh.WarehouseLockedError) as err:
-        print(f"tickerhouse {command}: {err}", file=sys.stderr)
-        return 3
-    except wh.SchemaVersionError as err:
-        print(f"tickerhouse {command}: {err}", file=sys.stderr)
-        return 4
+        with progress_sink(draw):
+            yield
+    finally:
+        for bar in bars.values():
+            bar.close()
 
 
-def _checks_exit(summary: dict) -> int:
-    """Return 1 (and say which) when a check of the run found failing rows, else 0."""
+def _run_flow(flow: Callable[..., dict], quiet: bool = True, **params: object) -> dict:
+    """Run a flow in this process, drawing its progress; return its result, or raise what it raised.
+
+    Prefect's console copy of how a failed run ended is dropped (the API keeps it): main() reports the
+    error itself, in one line for an error of EXIT_CODES, with Python's traceback for any other.
+    """
+    for handler in logging.getLogger().handlers:
+        if not any(isinstance(f, _RunEndFilter) for f in handler.filters):
+            handler.addFilter(_RunEndFilter())
+    with _progress_bars(quiet):
+        return flow(**params)
+
+
+def _checks_outcome(summary: dict) -> int:
+    """Return 0, or raise ChecksFailedError naming the checks of the run that found offending rows."""
     failing = {c: n for c, n in summary["checks"].items() if n}
     if failing:
-        print(f"  CHECKS FAILED: {failing}", file=sys.stderr)
-        return 1
+        raise ChecksFailedError(f"checks failed (failing rows per check): {failing}")
     return 0
 
 
 def cmd_rebuild(args: argparse.Namespace) -> int:
     """Re-derive every derived table from the stored dump bytes and print what changed."""
-    from tickerhouse.flows.rebuild_warehouse import rebuild_warehouse
+    target = _existing_warehouse(args.warehouse)
+    with _writer(args.lock_timeout, target):
+        from tickerhouse.flows.rebuild_warehouse import rebuild_warehouse
 
-    target = Path(args.warehouse or load_settings().warehouse)
-    if not target.exists():
-        print(f"tickerhouse rebuild: no warehouse at {target}", file=sys.stderr)
-        return 2
-
-    def run() -> dict:
-        wh.connect(target).close()
-        return rebuild_warehouse(warehouse=str(target))
-
-    summary = _as_writer("rebuild", args.lock_timeout, run)
-    if not isinstance(summary, dict):
-        return summary
+        summary = _run_flow(rebuild_warehouse, warehouse=str(target))
     print(
         f"rebuild {summary['run_id']}: dumps loaded {summary['dumps_loaded']}, "
         f"rejected {summary['dumps_rejected']}"
@@ -198,7 +255,7 @@ def cmd_rebuild(args: argparse.Namespace) -> int:
         print(f"  +{change['added']:>8} -{change['removed']:>8} {table}")
     for dump in summary["status_changes"]:
         print(f"  status {dump['before']} -> {dump['after']}: {dump['path']}")
-    return _checks_exit(summary)
+    return _checks_outcome(summary)
 
 
 def _params(pairs: list[str]) -> dict[str, str]:
@@ -206,9 +263,22 @@ def _params(pairs: list[str]) -> dict[str, str]:
     for pair in pairs:
         key, sep, value = pair.partition("=")
         if not sep:
-            raise SystemExit(f"tickerhouse sql: --param wants NAME=VALUE, got {pair!r}")
+            raise UsageError(f"--param wants NAME=VALUE, got {pair!r}")
         out[key] = value
     return out
+
+
+def _read_only(warehouse: str | None) -> duckdb.DuckDBPyConnection:
+    """Return a read-only connection to the warehouse; while a writer holds it, say what to read instead."""
+    settings = load_settings()
+    try:
+        return wh.connect(Path(warehouse or settings.warehouse), read_only=True)
+    except wh.WarehouseLockedError as err:
+        raise BusyError(
+            f"{err}\nAn ingest holds the write lock; retry when it ends, or query the latest Parquet "
+            f"export instead: {settings.export_dir / 'current'}/<dataset>/ "
+            "(read_parquet with hive_partitioning = true; README, 'Opening the data')."
+        ) from err
 
 
 def cmd_sql(args: argparse.Namespace) -> int:
@@ -217,39 +287,19 @@ def cmd_sql(args: argparse.Namespace) -> int:
         saved = SQL_DIR / "queries" / f"{args.saved}.sql"
         if not saved.exists():
             names = sorted(p.stem for p in (SQL_DIR / "queries").glob("*.sql"))
-            print(f"tickerhouse sql: no saved query {args.saved!r}; have {names}", file=sys.stderr)
-            return 2
+            raise UsageError(f"no saved query {args.saved!r}; have {names}")
         query = saved.read_text(encoding="utf-8")
     elif args.query:
         query = args.query
     else:
-        print("tickerhouse sql: give a QUERY or --saved NAME", file=sys.stderr)
-        return 2
-    target = Path(args.warehouse or load_settings().warehouse)
-    try:
-        con = wh.connect(target, read_only=True)
-    except wh.WarehouseLockedError as err:
-        latest = load_settings().export_dir / "current"
-        print(
-            f"tickerhouse sql: {err}\nAn ingest holds the write lock; retry when it ends, "
-            f"or query the latest Parquet export instead: {latest}/<dataset>/ "
-            "(read_parquet with hive_partitioning = true; README, 'Opening the data').",
-            file=sys.stderr,
-        )
-        return 3
-    except FileNotFoundError as err:
-        print(f"tickerhouse sql: {err}", file=sys.stderr)
-        return 2
-    except wh.SchemaVersionError as err:
-        print(f"tickerhouse sql: {err}", file=sys.stderr)
-        return 4
+        raise UsageError("give a QUERY or --saved NAME")
+    con = _read_only(args.warehouse)
     try:
         cursor = con.execute(query, _params(args.param) or None)
         columns = [d[0] for d in cursor.description]
         rows = cursor.fetchall()
     except duckdb.Error as err:
-        print(f"tickerhouse sql: {type(err).__name__}: {err}", file=sys.stderr)
-        return 1
+        raise QueryError(f"{type(err).__name__}: {err}") from err
     finally:
         con.close()
     print_rows(columns, rows, args.format)
@@ -258,21 +308,17 @@ def cmd_sql(args: argparse.Namespace) -> int:
 
 def cmd_export(args: argparse.Namespace) -> int:
     """Run the export_parquet flow (or only write the data dictionary) and print what it wrote."""
-    from tickerhouse.flows.export_parquet import ExportCheckError, export_parquet, write_dictionary
-    from tickerhouse.io.locks import IngestBusyError
-    from tickerhouse.transforms.export_plan import ExportContractError
-
     if args.dictionary:
+        from tickerhouse.flows.export_parquet import write_dictionary
+
         print(f"wrote {write_dictionary(Path(args.dictionary))}")
         return 0
-    try:
-        summary = export_parquet(out_dir=args.out, since=args.since, warehouse=args.warehouse)
-    except (ExportCheckError, ExportContractError) as err:
-        print(f"tickerhouse export: {err}", file=sys.stderr)
-        return 1
-    except (IngestBusyError, wh.WarehouseLockedError) as err:
-        print(f"tickerhouse export: {err}", file=sys.stderr)
-        return 3
+    target = _existing_warehouse(args.warehouse)
+    since = args.since.isoformat() if args.since else None
+    with _writer(args.lock_timeout, target):
+        from tickerhouse.flows.export_parquet import export_parquet
+
+        summary = _run_flow(export_parquet, out_dir=args.out, since=since, warehouse=str(target))
     print(f"export {summary['export_id']} -> {summary['out_dir']}/current ({summary['seconds']:.1f} s)")
     for name, d in summary["datasets"].items():
         print(
@@ -303,12 +349,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
             serve_deployments(deployments, api_url)
         return 0
     if not os.environ.get("PREFECT_API_URL"):
-        print(
-            "tickerhouse serve: schedules need a Prefect server: run `make serve` (or add --start-server), "
-            "or set PREFECT_API_URL to a running one",
-            file=sys.stderr,
+        raise UsageError(
+            "schedules need a Prefect server: run `make serve` (or add --start-server), "
+            "or set PREFECT_API_URL to a running one"
         )
-        return 2
     serve_deployments(deployments)
     return 0
 
@@ -333,8 +377,7 @@ def cmd_tag(args: argparse.Namespace) -> int:
         texts += [line.strip() for line in Path(args.file).read_text(encoding="utf-8").splitlines()]
     texts = [t for t in texts if t]
     if not texts:
-        print("tickerhouse tag: give TEXT arguments or --file FILE", file=sys.stderr)
-        return 2
+        raise UsageError("give TEXT arguments or --file FILE")
     taxonomy = read_taxonomy(Path(args.taxonomy)) if args.taxonomy else read_taxonomy()
     model = load_topic_model()
     languages = detect_languages(pd.Series(texts))
@@ -377,11 +420,8 @@ def cmd_enrich(args: argparse.Namespace) -> int:
     from tickerhouse.flows.enrich_topics import enrich_topics
     from tickerhouse.resources import sql_text
 
-    target = Path(args.warehouse or load_settings().warehouse)
-    if not target.exists():
-        print(f"tickerhouse enrich: no warehouse at {target}", file=sys.stderr)
-        return 2
-    con = wh.connect(target, read_only=True)
+    target = _existing_warehouse(args.warehouse)
+    con = _read_only(str(target))
     try:
         waiting = con.execute(sql_text("enrich/pending_count"), {"model": embeddings.MODEL_ID}).fetchall()[0]
     finally:
@@ -397,9 +437,7 @@ def cmd_enrich(args: argparse.Namespace) -> int:
                 warehouse=str(target), limit=args.limit, lock_timeout_s=args.lock_timeout, progress=bar.update
             )
 
-    summary = _as_writer("enrich", args.lock_timeout, work, hold_lock=False)
-    if not isinstance(summary, dict):
-        return summary
+    summary = _run_flow(work)  # the flow takes the run lock itself, only while it reads and loads
     print(
         f"embedded {summary['headlines_embedded']} headlines, {summary['articles_embedded']} articles "
         f"(topic model {summary['model_version']}); left: {waiting[0] - summary['headlines_embedded']} "
@@ -410,14 +448,13 @@ def cmd_enrich(args: argparse.Namespace) -> int:
 
 def cmd_retag(args: argparse.Namespace) -> int:
     """Run the retag_topics flow and print the taxonomy version and the tag rows it wrote."""
-    from tickerhouse.flows.retag_topics import retag_topics
-    from tickerhouse.io.locks import IngestBusyError
+    target = _existing_warehouse(args.warehouse)
+    if args.taxonomy and not Path(args.taxonomy).is_file():
+        raise NotFoundError(f"no taxonomy file {args.taxonomy}")
+    with _writer(args.lock_timeout, target):
+        from tickerhouse.flows.retag_topics import retag_topics
 
-    try:
-        summary = retag_topics(warehouse=args.warehouse, taxonomy_path=args.taxonomy)
-    except (IngestBusyError, wh.WarehouseLockedError) as err:
-        print(f"tickerhouse retag: {err}", file=sys.stderr)
-        return 3
+        summary = _run_flow(retag_topics, warehouse=str(target), taxonomy_path=args.taxonomy)
     print(f"retagged with taxonomy {summary['taxonomy_version']}, topic model {summary['model_version']}")
     for table, n in summary["rows"].items():
         print(f"  {n:>8} {table}")
@@ -432,12 +469,7 @@ def cmd_trends(args: argparse.Namespace) -> int:
     """Print topic attention per day/week/month (or rising topics) and optionally plot it."""
     from tickerhouse.trends import rising_topics, trend_series, write_plot
 
-    target = Path(args.warehouse or load_settings().warehouse)
-    try:
-        con = wh.connect(target, read_only=True)
-    except (wh.WarehouseLockedError, FileNotFoundError) as err:
-        print(f"tickerhouse trends: {err}", file=sys.stderr)
-        return 3 if isinstance(err, wh.WarehouseLockedError) else 2
+    con = _read_only(args.warehouse)
     try:
         if args.rising:
             frame = rising_topics(con, args.to, args.days)
@@ -457,8 +489,7 @@ def cmd_trends(args: argparse.Namespace) -> int:
         try:
             write_plot(frame, args.by, Path(args.plot))
         except ValueError as err:
-            print(f"tickerhouse trends: {err}", file=sys.stderr)
-            return 1
+            raise TickerhouseError(str(err)) from err
         print(f"plot written to {args.plot}", file=sys.stderr)
     return 0
 
@@ -478,7 +509,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help="wait this long for a running ingest, then exit 3 (default: $TICKERHOUSE_LOCK_TIMEOUT, 600)",
     )
-    p.add_argument("--runner", choices=RUNNERS, default=load_settings().runner, help="where parse tasks run")
+    p.add_argument("--runner", choices=RUNNERS, help="where parse tasks run (default: $TICKERHOUSE_RUNNER)")
     p.add_argument("--dask-address", help="tcp://host:port of a Dask scheduler (default: a local cluster)")
     p.set_defaults(func=cmd_ingest)
 
@@ -501,9 +532,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("export", help="export the warehouse as Hive-partitioned Parquet")
     p.add_argument("--out", help="export folder (default: $TICKERHOUSE_EXPORT_DIR, exports/)")
-    p.add_argument("--since", metavar="YYYY-MM-DD", help="rewrite dated partitions from this day on")
+    p.add_argument(
+        "--since",
+        type=date.fromisoformat,
+        metavar="YYYY-MM-DD",
+        help="rewrite dated partitions from this day on",
+    )
     p.add_argument("--warehouse")
     p.add_argument("--dictionary", metavar="FILE", help="only write the data dictionary to FILE")
+    p.add_argument("--lock-timeout", type=float, metavar="SECONDS", help="wait for an ingest, then exit 3")
     p.set_defaults(func=cmd_export)
 
     p = sub.add_parser("serve", help="serve the scheduled deployments (ingest, export, retag)")
@@ -533,6 +570,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("retag", help="re-derive every topic tag from stored text with the taxonomy")
     p.add_argument("--warehouse")
     p.add_argument("--taxonomy", help="a taxonomy TOML file (default: data/topics.toml)")
+    p.add_argument("--lock-timeout", type=float, metavar="SECONDS", help="wait for an ingest, then exit 3")
     p.set_defaults(func=cmd_retag)
 
     p = sub.add_parser("trends", help="topic attention on the ticker over time, or rising topics")
@@ -549,10 +587,23 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def exit_code(err: Exception) -> int | None:
+    """Return the exit code EXIT_CODES gives an error, or None for an error that is a bug."""
+    return next((code for kind, code in EXIT_CODES if isinstance(err, kind)), None)
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of the `tickerhouse` console script."""
+    """Entry point of the `tickerhouse` console script: run a command, map what it raised to an exit code."""
     args = build_parser().parse_args(argv)
-    return args.func(args)
+    try:
+        load_settings()  # a TICKERHOUSE_* value tickerhouse cannot use is refused before anything runs
+        return args.func(args)
+    except Exception as err:
+        code = exit_code(err)
+        if code is None:
+            raise
+        print(f"tickerhouse {args.command}: {err}", file=sys.stderr)
+        return code
 
 
 if __name__ == "__main__":

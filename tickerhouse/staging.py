@@ -5,8 +5,9 @@ from __future__ import annotations
 import hashlib
 import multiprocessing
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -58,19 +59,44 @@ def local_pool(workers: int) -> ProcessPoolExecutor:
         return _POOLS[workers]
 
 
-def start_local_pool(workers: int) -> None:
-    """Start the worker processes now, so they warm up (~2 s) while the files are being discovered."""
-    pool = local_pool(workers)
-    for _ in range(workers):
-        pool.submit(int)  # a process is started per submitted call, up to `workers`
-
-
 def stop_local_pools() -> None:
     """Stop the worker processes (~0.3 GB each) so their memory is free before the load."""
     with _POOLS_LOCK:
         while _POOLS:
             _, pool = _POOLS.popitem()
             pool.shutdown()
+
+
+@contextmanager
+def worker_pool(workers: int) -> Iterator[None]:
+    """Start `workers` worker processes (none for 0) and stop them on exit, however the block ends.
+
+    Started on entry, so they warm up (~2 s) while the files are being discovered; tasks reach them
+    through local_pool(workers). Leave the block before the load: its memory is then free.
+    """
+    if workers > 0:
+        pool = local_pool(workers)
+        for _ in range(workers):
+            pool.submit(int)  # a process is started per submitted call, up to `workers`
+    try:
+        yield
+    finally:
+        stop_local_pools()
+
+
+@contextmanager
+def staging_area(root: str, run_id: str) -> Iterator[str]:
+    """Yield this run's staging folder (or URL) under root, removed on exit, leftovers cleared on entry.
+
+    Leftovers are a crashed run's: never loaded (its files are not in dump_files, so they are read
+    again now). Only the holder of the run lock stages under root, so nothing else is using them.
+    """
+    storage.remove_tree(root)
+    area = storage.join(root, run_id)
+    try:
+        yield area
+    finally:
+        storage.remove_tree(area, ignore_errors=True)
 
 
 def read_and_stage(

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 import duckdb
 
+from tickerhouse.errors import BusyError, NewerSchemaError, NotFoundError
 from tickerhouse.faults import crash_point
 from tickerhouse.io import storage
 from tickerhouse.io.discovery import KnownPaths
@@ -56,18 +57,18 @@ STAGED_FILE = {
 }
 
 
-class WarehouseLockedError(RuntimeError):
+class WarehouseLockedError(BusyError):
     """Another process (an ingest) holds the warehouse's write lock."""
 
 
-class SchemaVersionError(RuntimeError):
+class SchemaVersionError(NewerSchemaError):
     """The warehouse was made by a newer tickerhouse than this one: refuse rather than misread it."""
 
 
 def connect(path: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     """Return a connection in UTC; a writable one has the schema created or checked first."""
     if read_only and not path.exists():
-        raise FileNotFoundError(f"no warehouse at {path}: run `tickerhouse ingest` first")
+        raise NotFoundError(f"no warehouse at {path}: run `tickerhouse ingest` first")
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
         settings = load_settings()

@@ -1,6 +1,7 @@
 """The ingest_dumps flow end to end on the bundled sample corpus and on small hand-made folders."""
 
 import hashlib
+import json
 import shutil
 from datetime import UTC, datetime
 from pathlib import Path
@@ -199,9 +200,13 @@ def test_summary_artifact_is_published(sample_run):
     by_description = {a.description: a for a in artifacts}
     for summary in (first, second):
         artifact = by_description[f"ingest run {summary['run_id']}"]
-        assert artifact.type == "markdown"
-        assert f"new {summary['files_new']}" in artifact.data
-    assert "| empty file | 1 |" in by_description[f"ingest run {first['run_id']}"].data
+        assert artifact.type == "table"
+        rows = {(r["section"], r["item"]): r["value"] for r in json.loads(artifact.data)}
+        assert rows["files", "new"] == summary["files_new"]
+        assert rows["rows added", "ticker_items"] == summary["rows_added"]["ticker_items"]
+        assert rows["failing rows", "items_match_snapshots"] == 0
+    first_rows = json.loads(by_description[f"ingest run {first['run_id']}"].data)
+    assert {"section": "rejected files", "item": "empty file", "value": 1} in first_rows
 
 
 # ---- small folders ---------------------------------------------------------------------------
@@ -297,3 +302,21 @@ def test_unreadable_file_is_rejected_and_the_rest_loads(prefect_harness, tmp_pat
     assert (path, reason, dump_id) == (str(bad), "unreadable", None)
     assert ("FileNotFoundError" if make == "dangling_symlink" else "IsADirectoryError") in detail
     assert set(summary["checks"].values()) == {0}
+
+
+def test_progress_goes_to_the_sink_and_no_worker_outlives_the_run(prefect_harness, tmp_path, monkeypatch):
+    from tickerhouse import staging
+    from tickerhouse.progress import progress_sink
+
+    monkeypatch.setenv("TICKERHOUSE_WORKERS", "2")
+    landing = tmp_path / "landing"
+    for name in ("a.txt", "b.txt", "c.txt"):
+        _copy_seed(landing, name)
+    reports = []
+    with progress_sink(lambda *report: reports.append(report)):
+        ingest_dumps(paths=[str(landing)], warehouse=str(tmp_path / "wh.duckdb"))
+    # 0 of 3 first, then one report per batch, the last at 3 of 3
+    assert reports[0] == ("ingest", 0, 3, "dump") and reports[-1] == ("ingest", 3, 3, "dump")
+    assert [done for _, done, _, _ in reports] == sorted(done for _, done, _, _ in reports)
+    assert not staging._POOLS  # the workers stopped with the block that started them
+    assert not any((tmp_path / "state").rglob("*.parquet"))

@@ -1,5 +1,6 @@
 """A scheduled ingest fires on a real local Prefect server, completes, and publishes its artifact."""
 
+import json
 import os
 import shutil
 import signal
@@ -94,7 +95,8 @@ def test_scheduled_ingest_fires_completes_and_publishes_its_artifact(tmp_path):
             os.killpg(server.pid, signal.SIGTERM)
             server.wait(timeout=60)
     summary = next(a for a in artifacts if a["key"] == "ingest-summary")
-    assert "files seen" in summary["data"] and "| ticker_items |" in summary["data"]
+    rows = {(r["section"], r["item"]) for r in json.loads(summary["data"])}
+    assert summary["type"] == "table" and {("files", "seen"), ("rows added", "ticker_items")} <= rows
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
         snapshots = con.execute("select count(*) from ticker_snapshots").fetchall()[0][0]

@@ -8,8 +8,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from tickerhouse.errors import BusyError
 
-class IngestBusyError(RuntimeError):
+
+class IngestBusyError(BusyError):
     """Another ingest holds the run lock past the wait timeout."""
 
 

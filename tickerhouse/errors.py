@@ -1,0 +1,35 @@
+"""What can go wrong that a user can act on, by kind; the CLI maps each kind to an exit code (EXIT_CODES).
+
+Plain Python, no imports: the core raises these without knowing the CLI, and the CLI catches them
+without importing the core's heavy modules.
+"""
+
+from __future__ import annotations
+
+
+class TickerhouseError(Exception):
+    """An error a user can act on: the CLI prints its message in one line, without a traceback."""
+
+
+class ChecksFailedError(TickerhouseError):
+    """A warehouse check found offending rows (the run is recorded; an export writes nothing)."""
+
+
+class QueryError(TickerhouseError):
+    """A query given on the command line failed (bad syntax, an unknown table, an attempt to write)."""
+
+
+class NotFoundError(TickerhouseError, FileNotFoundError):
+    """No such file, folder or warehouse."""
+
+
+class UsageError(TickerhouseError, ValueError):
+    """An argument tickerhouse cannot use (a saved query that does not exist, --param without =)."""
+
+
+class BusyError(TickerhouseError):
+    """Another writer holds the run lock past the wait, or the warehouse file is being written."""
+
+
+class NewerSchemaError(TickerhouseError):
+    """The warehouse was made by a newer tickerhouse: refused rather than misread."""
