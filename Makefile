@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 WAREHOUSE ?= data/warehouse.duckdb
 
-.PHONY: demo test lint format sample clean serve export
+.PHONY: demo test lint format sample clean serve export report-screenshot
 
 # uv installs the pinned stack in seconds; plain pip takes about a minute.
 $(STAMP): pyproject.toml requirements.lock
@@ -20,6 +20,7 @@ demo: $(STAMP)
 	$(VENV)/bin/tickerhouse sql --saved top_outlets --param days=30 --warehouse $(WAREHOUSE)
 	$(VENV)/bin/tickerhouse sql --saved reject_reasons --warehouse $(WAREHOUSE)
 	$(VENV)/bin/tickerhouse trends --topic defense,football --by day --warehouse $(WAREHOUSE) --plot docs/trends.png
+	$(VENV)/bin/tickerhouse report --warehouse $(WAREHOUSE) --out data/report.html
 
 test: $(STAMP)
 	$(VENV)/bin/ruff check .
@@ -47,6 +48,10 @@ sample: $(STAMP)
 # wait until it is healthy, then serve the ingest / nightly export / retag deployments. Ctrl-C stops both.
 serve: $(STAMP)
 	$(VENV)/bin/tickerhouse serve --start-server --port 4200 --warehouse $(WAREHOUSE)
+
+# The README's screenshot of the report `make demo` wrote (headless Chromium: apt-get install chromium).
+report-screenshot: $(STAMP)
+	$(PY) tests/browser.py data/report.html docs/report.png
 
 export: $(STAMP)
 	$(VENV)/bin/tickerhouse export --warehouse $(WAREHOUSE)

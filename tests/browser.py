@@ -1,4 +1,4 @@
-"""Headless Chromium driven over the DevTools protocol on a pipe (no port, no package beyond the stdlib).
+"""Headless Chromium driven over the DevTools protocol on a pipe: no port, no package but Pillow.
 
 Used by the report's browser test, and by `make report-screenshot` (`python tests/browser.py PAGE PNG`).
 Chromium is Debian's (`apt-get install chromium`; .ci/run installs it); as root it needs --no-sandbox,
@@ -8,6 +8,7 @@ and on this closed network the background-networking flags keep it from dialling
 from __future__ import annotations
 
 import base64
+import io
 import json
 import os
 import queue
@@ -17,9 +18,10 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+from PIL import Image, ImageChops
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 FLAGS = [
@@ -254,10 +256,6 @@ class Browser:
 
 def non_white_share(png: bytes, threshold: int = 240) -> float:
     """Return the share of pixels of a PNG that are not (near) white."""
-    import io
-
-    from PIL import Image
-
     image = Image.open(io.BytesIO(png)).convert("L")
     histogram = image.histogram()
     return sum(histogram[:threshold]) / (image.width * image.height)
@@ -265,21 +263,19 @@ def non_white_share(png: bytes, threshold: int = 240) -> float:
 
 def changed_share(before: bytes, after: bytes) -> float:
     """Return the share of pixels that differ between two PNGs of the same size."""
-    import io
-
-    from PIL import Image, ImageChops
-
     a, b = (Image.open(io.BytesIO(png)).convert("RGB") for png in (before, after))
     diff = ImageChops.difference(a, b).convert("L").point(lambda v: 255 if v > 16 else 0)
     return diff.histogram()[255] / (a.width * a.height)
 
 
-def screenshot_report(page: Path, out: Path, height: int = 1500, ready: Callable | None = None) -> None:
+def screenshot_report(page: Path, out: Path, height: int = 1500) -> None:
     """Write a PNG of the top of a report page (the header, the attention chart, rising topics)."""
     with Browser(height=height) as browser:
         browser.open(page)
         browser.pump(0.5)
-        out.write_bytes(browser.screenshot({"x": 0, "y": 0, "width": 1280, "height": height}))
+        png = browser.screenshot({"x": 0, "y": 0, "width": 1280, "height": height})
+    # an adaptive 256-colour palette: a third of the bytes, and a page of flat colours loses nothing visible
+    Image.open(io.BytesIO(png)).convert("RGB").quantize(256).save(out, optimize=True)
 
 
 if __name__ == "__main__":

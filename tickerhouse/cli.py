@@ -1,4 +1,4 @@
-"""The `tickerhouse` command line: ingest, rebuild, parse, sql, export, serve, tag, retag, trends."""
+"""The `tickerhouse` command line: ingest, rebuild, parse, sql, export, serve, tag, retag, trends, report."""
 
 from __future__ import annotations
 
@@ -494,6 +494,26 @@ def cmd_trends(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    """Write the report of the warehouse (read-only) to one self-contained, offline HTML page."""
+    from tickerhouse.report import build_report, write_page
+
+    out = Path(args.out)
+    if out.suffix.lower() not in (".html", ".htm"):
+        raise UsageError(f"--out wants an .html file, got {out.name!r}")
+    con = _read_only(args.warehouse)
+    try:
+        page = build_report(con, Path(args.warehouse or load_settings().warehouse).name)
+    finally:
+        con.close()
+    try:
+        write_page(page, out)
+    except OSError as err:
+        raise TickerhouseError(f"cannot write {out}: {err.strerror or err}") from err
+    print(f"report written to {out} ({len(page.encode()) / 1e6:.1f} MB, opens offline)", file=sys.stderr)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser of every subcommand."""
     parser = argparse.ArgumentParser(prog="tickerhouse", description=__doc__)
@@ -584,6 +604,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--plot", metavar="FILE", help="draw the series to FILE.png or FILE.html")
     p.add_argument("--warehouse")
     p.set_defaults(func=cmd_trends)
+
+    p = sub.add_parser("report", help="write the offline, interactive report of the warehouse (one file)")
+    p.add_argument("--out", required=True, metavar="FILE.html", help="where to write the page")
+    p.add_argument("--warehouse")
+    p.set_defaults(func=cmd_report)
     return parser
 
 

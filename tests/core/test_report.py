@@ -11,6 +11,7 @@ import pytest
 from browser import CHROMIUM, Browser, changed_share, non_white_share
 from helpers import SAMPLE_DIR
 from tickerhouse import warehouse as wh
+from tickerhouse.cli import main
 from tickerhouse.flows.ingest_dumps import ingest_dumps
 from tickerhouse.report import attention_figure, write_report
 from tickerhouse.trends import GRAINS, trend_series
@@ -190,3 +191,15 @@ def test_report_in_headless_chromium(report_page):
         assert browser.evaluate(span) == 7 * 86_400_000
         browser.pump(0.3)
         assert browser.console_errors() == []
+
+
+def test_cli_report_writes_the_page_and_refuses_what_it_cannot_do(small_warehouse, tmp_path, capsys):
+    out = tmp_path / "sub" / "r.html"
+    assert main(["report", "--out", str(out), "--warehouse", str(small_warehouse)]) == 0
+    assert "data-figure='attention-chart'" in out.read_text(encoding="utf-8")
+    assert f"report written to {out}" in capsys.readouterr().err
+    # arguments first: a page that is not HTML, then a warehouse that is not there, one line each
+    assert main(["report", "--out", str(tmp_path / "r.pdf"), "--warehouse", str(small_warehouse)]) == 2
+    assert main(["report", "--out", str(out), "--warehouse", str(tmp_path / "none.duckdb")]) == 2
+    err = capsys.readouterr().err
+    assert "--out wants an .html file" in err and "no warehouse at" in err and "Traceback" not in err
