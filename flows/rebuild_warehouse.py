@@ -91,8 +91,7 @@ def replace_derived(con: duckdb.DuckDBPyConnection, batch_dirs: list[str], tag_d
     for table in DERIVED_TABLES:
         con.execute(sql_text("rebuild/record_hashes"), {"side": "before", "table": table})
     con.execute(sql_text("rebuild/keep_lineage"))
-    for table in DERIVED_TABLES:
-        con.execute(sql_text(f"rebuild/clear/{table}"))
+    con.execute(sql_text("rebuild/clear"))  # every one of DERIVED_TABLES
     wh.insert_staged(con, batch_dirs)
     con.execute(sql_text("rebuild/restore_lineage"))
     # The dumps' staging tags with the lexicon only: the model is re-applied to the vectors kept

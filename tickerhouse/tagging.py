@@ -45,6 +45,6 @@ def stage_tags(con: duckdb.DuckDBPyConnection, taxonomy: Taxonomy, model: TopicM
 
 def replace_tags(con: duckdb.DuckDBPyConnection, staging: Path) -> None:
     """Inside the caller's transaction: replace every row of TAG_TABLES with the staged ones."""
+    con.execute(sql_text("retag/clear"))  # every one of TAG_TABLES
     for name in TAG_TABLES:
-        con.execute(sql_text(f"retag/clear_{name}"))
         con.execute(sql_text(f"load/{name}"), {"files": [str(staging / f"{name}.parquet")]})

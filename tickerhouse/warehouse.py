@@ -55,6 +55,18 @@ STAGED_FILE = {
     "article_topics": "article_topics",
     "outlets": "outlets",
 }
+# View order: DuckDB binds a view when it creates it, so each view comes after the views it reads
+# (story_counts counts the stories of headline_stories); the others read tables only.
+VIEW_ORDER = (
+    "dump_lines",
+    "unknown_outlets",
+    "headline_dwell",
+    "topic_attention",
+    "tagging_status",
+    "article_volume",
+    "headline_stories",
+    "story_counts",
+)
 
 
 class WarehouseLockedError(BusyError):
@@ -150,9 +162,9 @@ def apply_schema(con: duckdb.DuckDBPyConnection, path: Path | None = None) -> No
         for version, name in migrations():
             if stored is not None and version > stored:
                 _migrate(con, version, name)
-        for name in sql_names("views"):
+        for name in VIEW_ORDER:
             con.execute(sql_text(f"views/{name}"))
-        con.execute("insert or replace into schema_meta values ('schema_version', ?)", [str(SCHEMA_VERSION)])
+        con.execute(sql_text("internal/record_schema_version"), {"version": str(SCHEMA_VERSION)})
 
 
 def table_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
@@ -183,8 +195,7 @@ def raw_archive(con: duckdb.DuckDBPyConnection) -> Path | None:
     more than everything else the load writes (bench/ingest.py), Parquet written by the workers costs
     them ~20 ms a batch, and a rebuild or an analyst reads them back with read_parquet.
     """
-    path = con.execute("select path from duckdb_databases() where database_name = current_database()")
-    (file,) = path.fetchone()
+    ((file,),) = con.execute(sql_text("internal/database_path")).fetchall()
     return Path(file).with_suffix(".raw") if file else None
 
 
@@ -267,35 +278,16 @@ def run_checks(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
 
 def record_run(con: duckdb.DuckDBPyConnection, summary: dict) -> None:
     """Insert the run's summary into ingest_runs."""
-    con.execute(
-        "insert into ingest_runs (run_id, started_at, finished_at, files_seen, files_new, dumps_loaded, "
-        "dumps_rejected, rows_added, checks, kind) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [
-            summary["run_id"],
-            summary["started_at"],
-            summary["finished_at"],
-            summary["files_seen"],
-            summary["files_new"],
-            summary["dumps_loaded"],
-            summary["dumps_rejected"],
-            json.dumps(summary["rows_added"]),
-            json.dumps(summary["checks"]),
-            summary.get("kind", "ingest"),
-        ],
-    )
+    keys = "run_id started_at finished_at files_seen files_new dumps_loaded dumps_rejected".split()
+    params = {key: summary[key] for key in keys} | {"kind": summary.get("kind", "ingest")}
+    params |= {key: json.dumps(summary[key]) for key in ("rows_added", "checks")}  # the JSON columns
+    con.execute(sql_text("internal/record_run"), params)
 
 
 def run_outcome(con: duckdb.DuckDBPyConnection, run_id: str) -> dict:
     """Return dumps loaded and rejected by a run, with the reject reasons and their counts."""
-    loaded = con.execute(
-        "select count(*) from raw_dumps where run_id = ? and status = 'loaded'", [run_id]
-    ).fetchone()[0]
-    reasons = dict(
-        con.execute(
-            "select reason, count(*) from rejects where run_id = ? group by reason order by 2 desc",
-            [run_id],
-        ).fetchall()
-    )
+    ((loaded,),) = con.execute(sql_text("internal/run_dumps_loaded"), {"run_id": run_id}).fetchall()
+    reasons = dict(con.execute(sql_text("internal/run_reject_reasons"), {"run_id": run_id}).fetchall())
     return {
         "dumps_loaded": loaded,
         "dumps_rejected": sum(reasons.values()),
@@ -305,4 +297,4 @@ def run_outcome(con: duckdb.DuckDBPyConnection, run_id: str) -> dict:
 
 def seen_files(con: duckdb.DuckDBPyConnection) -> set[tuple[str, int, int]]:
     """Return every (path, size, mtime_ns) already ingested, to skip without reading or hashing."""
-    return set(con.execute("select path, size_bytes, mtime_ns from dump_files").fetchall())
+    return set(con.execute(sql_text("internal/seen_files")).fetchall())

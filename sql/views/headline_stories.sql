@@ -1,13 +1,9 @@
 -- one row per headline per Africa/Casablanca day it was on the ticker, with the story (near-duplicate group) it belongs to
 create or replace view headline_stories as
 with recursive day_headlines as (
-    select
-        timezone('Africa/Casablanca', s.captured_at)::date as day,
-        i.headline_id,
-        count(*) as slots
-    from ticker_items as i
-    join ticker_snapshots as s using (snapshot_id)
-    group by all
+    -- headline_days already holds one row per headline per Moroccan day, kept up to date by every load
+    select day, headline_id, slots::bigint as slots
+    from headline_days
 ),
 
 token_rows as (

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import duckdb
@@ -11,8 +12,9 @@ from helpers import copy_warehouse
 from tickerhouse import warehouse as wh
 from tickerhouse.flows.ingest_dumps import ingest_dumps
 from tickerhouse.flows.rebuild_warehouse import DERIVED_TABLES, KEPT_TABLES, rebuild_warehouse
-from tickerhouse.resources import SQL_DIR
+from tickerhouse.resources import sql_text
 from tickerhouse.samples.corpus import write_corpus
+from tickerhouse.tagging import TAG_TABLES
 
 
 @pytest.fixture(scope="module")
@@ -71,7 +73,19 @@ def test_rebuild_of_an_intact_warehouse_changes_nothing(clean, tmp_path, fingerp
     con.close()
 
 
+def _deleted_tables(name: str) -> list[str]:
+    """Return the table each statement of sql/NAME.sql deletes from; fail on any other statement."""
+    statements = duckdb.extract_statements(sql_text(name))
+    assert {s.type for s in statements} == {duckdb.StatementType.DELETE}
+    return [re.search(r"^delete from (\w+)", s.query, re.MULTILINE).group(1) for s in statements]
+
+
 def test_every_loaded_table_is_either_rebuilt_or_kept():
-    # A table added to LOAD_ORDER without a clear file would keep stale rows through a rebuild.
+    # A table added to LOAD_ORDER and not cleared by sql/rebuild/clear.sql would keep stale rows.
     assert set(DERIVED_TABLES) | set(KEPT_TABLES) == set(wh.LOAD_ORDER)
-    assert {p.stem for p in (SQL_DIR / "rebuild" / "clear").glob("*.sql")} == set(DERIVED_TABLES)
+    assert sorted(_deleted_tables("rebuild/clear")) == sorted(DERIVED_TABLES)
+
+
+def test_retag_clears_every_tag_table_it_reloads():
+    # Retag, and rebuild after it re-applies the model, reload TAG_TABLES after sql/retag/clear.sql.
+    assert sorted(_deleted_tables("retag/clear")) == sorted(TAG_TABLES)

@@ -1,2 +1,0 @@
--- clears every headline_topics row: all of them are re-derived from raw_dumps.content by a rebuild
-delete from headline_topics

@@ -1,2 +1,0 @@
--- removes every row of headline_tokens before retag reloads it (inside retag's transaction)
-delete from headline_tokens
