@@ -56,11 +56,13 @@ STAGED_FILE = {
     "outlets": "outlets",
 }
 # View order: DuckDB binds a view when it creates it, so each view comes after the views it reads
-# (story_counts counts the stories of headline_stories); the others read tables only.
+# (story_counts counts the stories of headline_stories; topic_attention and tagging_status bucket
+# headline_periods); the others read tables only.
 VIEW_ORDER = (
     "dump_lines",
     "unknown_outlets",
     "headline_dwell",
+    "headline_periods",
     "topic_attention",
     "tagging_status",
     "article_volume",

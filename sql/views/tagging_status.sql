@@ -1,26 +1,12 @@
 -- one row per grain (day | week | month) per period (Africa/Casablanca): how much of the ticker the model has tagged
 create or replace view tagging_status as
-with grains as (
-    select unnest(['day', 'week', 'month']) as grain
-),
-
-slots as (
-    select
-        g.grain,
-        date_trunc(g.grain, d.day)::date as period_start,
-        d.headline_id,
-        d.slots,
-        exists (select 1 from headline_embeddings as e where e.headline_id = d.headline_id) as embedded
-    from headline_days as d
-    cross join grains as g
-)
-
 select
-    grain,
-    period_start,
-    count(distinct headline_id) as headlines,
-    count(distinct headline_id) filter (where embedded) as headlines_embedded,
+    p.grain,
+    p.period_start,
+    count(distinct p.headline_id) as headlines,
+    count(distinct p.headline_id) filter (where e.headline_id is not null) as headlines_embedded,
     -- the share of the period's ticker slots whose headline has its model tags (1 = fully tagged)
-    sum(slots) filter (where embedded) / sum(slots) as tagged_share
-from slots
+    sum(p.slots) filter (where e.headline_id is not null) / sum(p.slots) as tagged_share
+from headline_periods as p
+left join (select distinct headline_id from headline_embeddings) as e using (headline_id)
 group by all

@@ -4,15 +4,8 @@ with grains as (
     select unnest(['day', 'week', 'month']) as grain
 ),
 
--- headline_days holds one row per headline per Moroccan day, kept up to date by every load
 periods as (
-    select
-        g.grain,
-        date_trunc(g.grain, d.day)::date as period_start,
-        d.headline_id,
-        d.slots
-    from headline_days as d
-    cross join grains as g
+    select * from headline_periods
 ),
 
 snapshot_periods as (
