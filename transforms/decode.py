@@ -28,13 +28,30 @@ _CONTROL = re.compile(r"[\x01-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # The same characters as bytes: what UTF-8 and cp1252 decode them from. Deleting every other byte value
 # (bytes.translate, ~6x faster than the regex) tells whether a file can hold any control character.
 _NOT_CONTROL_BYTES = bytes(b for b in range(256) if not _CONTROL.match(chr(b)))
-# What may come before the root element: whitespace, an XML declaration (XHTML pages, the site's JSF
-# pages: `<?xml version='1.0' encoding='UTF-8' ?>`), comments. Each alternative starts with its own
-# character, so the match never backtracks, and an unclosed comment stops it at the first `-->` search.
-_HTML_PROLOG = r"(?:\s+|<\?xml\b[^>]*\?>|<!--.*?-->)*"
-_HTML_START = re.compile(
-    rf"\A{_HTML_PROLOG}(<!doctype html|<html|<head|<body|<marquee)", re.IGNORECASE | re.DOTALL
-)
+_HTML_START = re.compile(r"(<!doctype html|<html|<head|<body|<marquee)", re.IGNORECASE)
+
+
+def _after_prolog(text: str) -> int:
+    """Return where the root element may start: after blanks, an XML declaration and comments.
+
+    XHTML pages (the site's JSF pages) open with `<?xml version='1.0' encoding='UTF-8' ?>`. A plain scan
+    with str.find, not a regex: a repeated group over blanks backtracks exponentially.
+    """
+    pos = 0
+    while True:
+        while pos < len(text) and text[pos].isspace():
+            pos += 1
+        if text.startswith("<?xml", pos):
+            end = text.find("?>", pos)
+        elif text.startswith("<!--", pos):
+            end = text.find("-->", pos)
+        else:
+            return pos
+        if end < 0:
+            return pos
+        pos = end + (2 if text[end] == "?" else 3)
+
+
 _HTML_BLOCKS = frozenset(
     "address article aside blockquote dd div dl dt figcaption figure footer h1 h2 h3 h4 h5 h6 "
     "header li main nav ol p pre section table td th tr ul".split()
@@ -127,7 +144,7 @@ def _finish(
         if fixed != text:
             text = fixed
             repairs.append("mojibake_repaired")
-    if _HTML_START.match(text):
+    if _HTML_START.match(text, _after_prolog(text)):
         text = html_to_text(text)
         repairs.append("html_page_converted")
     return Decoded(text, encoding, tuple(repairs))

@@ -218,3 +218,16 @@ def test_utf8_with_a_zero_filled_tail_is_not_read_as_utf16(seed_bytes, seed_text
     decoded = decode_bytes(seed_bytes + b"\x00" * 4096)  # zeros on both byte sides alike
     assert decoded.encoding == "utf-8"
     assert decoded.text == seed_text
+
+
+@pytest.mark.parametrize(
+    "head",
+    [" " * 50_000, "\n \t" * 20_000, "<!-- x -->  " * 5_000, "<?xml " + "a" * 100_000],
+)  # runs of blanks, comments, an unclosed declaration: the HTML test must stay linear in them
+def test_html_detection_is_linear_in_what_precedes_the_text(head):
+    import time
+
+    started = time.perf_counter()
+    decoded = decode_bytes((head + "Un titre\u00a0\u00a0\u00a0\u00a0\n").encode())
+    assert time.perf_counter() - started < 1.0
+    assert "html_page_converted" not in decoded.repairs
