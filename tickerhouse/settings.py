@@ -48,6 +48,9 @@ class Settings(BaseSettings):
     # per item), so 1 GB loads 300k dumps (bench/ingest.py) at ~20 % more load time than no cap.
     duckdb_memory_limit: str = "1GB"
     runner: Runner = "process"
+    # A symlink in the landing folder to a file outside it is rejected (`outside the landing folder`):
+    # its bytes would be kept in the raw archive for ever. True reads it like any other file.
+    allow_symlinks_outside: bool = False
 
     @model_validator(mode="after")
     def _under_home(self) -> Settings:

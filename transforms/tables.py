@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC, date, datetime, time
 
 import numpy as np
@@ -19,7 +20,7 @@ from tickerhouse.transforms.dates import (
 from tickerhouse.transforms.language import detect_languages
 from tickerhouse.transforms.outlets import normalize_sources
 from tickerhouse.transforms.parse import ParsedDump
-from tickerhouse.transforms.source_file import SourceFile
+from tickerhouse.transforms.source_file import SourceFile, stored_path
 from tickerhouse.transforms.textfold import headline_key
 from tickerhouse.transforms.topic_tags import article_topics, headline_tokens, headline_topics
 from tickerhouse.transforms.topics import Taxonomy
@@ -61,6 +62,11 @@ def build_tables(
     files, dumps, raw, snapshots, tickers, articles, rejects = [], [], [], [], [], [], []
     done: set[str] = set()
     for source, content, parsed in batch:
+        if source.refusal:  # refused by discovery (a symlink out of the landing folder): bytes not kept
+            source = replace(source, dump_id="")
+            files.append(_file_row(source, ingested_at, run_id))
+            rejects.append(_reject_row(source, source.refusal, ingested_at, run_id))
+            continue
         files.append(_file_row(source, ingested_at, run_id))
         if source.dump_id in done:
             continue  # the same bytes under another file name: one dump, two file versions
@@ -91,7 +97,7 @@ def build_tables(
         dumps.append(
             {
                 "dump_id": source.dump_id,
-                "first_path": source.path,
+                "first_path": stored_path(source.path),
                 "size_bytes": len(content),  # of the bytes read (the file may have changed since its stat)
                 "raw_file": raw_file,
                 "encoding": parsed.encoding or None,
@@ -122,7 +128,8 @@ def build_tables(
             tickers.append(parsed.ticker)
     for source, reason in unreadable:
         files.append(_file_row(source, ingested_at, run_id))
-        rejects.append(_reject_row(source, reason, ingested_at, run_id))
+        # discovery's reason (a special file: `special file`) is more specific than the failed open's
+        rejects.append(_reject_row(source, source.refusal or reason, ingested_at, run_id))
     items, headlines, editions = _items_table(snapshots, tickers)
     for snapshot, edition in zip(snapshots, editions, strict=True):
         snapshot["edition"] = edition
@@ -146,7 +153,7 @@ def build_tables(
 def _file_row(source: SourceFile, seen_at: datetime, run_id: str) -> dict:
     """Return the dump_files row for a file version (dump_id null when it could not be read)."""
     return {
-        "path": source.path,
+        "path": stored_path(source.path),
         "size_bytes": source.size_bytes,
         "mtime_ns": source.mtime_ns,
         "dump_id": source.dump_id or None,
@@ -160,12 +167,13 @@ def _reject_row(source: SourceFile, reason: str, rejected_at: datetime, run_id: 
 
     `reason` is written "category: detail"; the category alone goes in `reason` so rejects group well.
     """
-    key = source.dump_id or stable_id(source.path, str(source.size_bytes), str(source.mtime_ns))
+    path = stored_path(source.path)
+    key = source.dump_id or stable_id(path, str(source.size_bytes), str(source.mtime_ns))
     category, _, detail = reason.partition(": ")
     return {
         "reject_key": key,
         "dump_id": source.dump_id or None,
-        "path": source.path,
+        "path": path,
         "reason": category,
         "detail": detail or None,
         "rejected_at": rejected_at,

@@ -3,17 +3,42 @@
 from __future__ import annotations
 
 import csv
+import logging
 import os
 import posixpath
-from collections.abc import Iterable, Iterator
-from datetime import UTC, datetime
+import stat
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from tickerhouse.io import storage
-from tickerhouse.transforms.source_file import SourceFile
+from tickerhouse.transforms.source_file import SourceFile, stored_path
 from tickerhouse.transforms.tz import CASABLANCA
+from tickerhouse.transforms.utf16 import utf16_without_bom
 
 MANIFEST_NAME = "manifest.csv"
+MANIFEST_COLUMNS = ("file", "captured_at")
+# A manifest time later than now by more than this is an error, not a capture: the check
+# sql/checks/no_future_captures.sql refuses snapshots beyond now + 10 minutes (clock skew between the
+# capturing machine and this one), after the commit. Refusing the row here keeps such a time out.
+MANIFEST_FUTURE_TOLERANCE = timedelta(minutes=10)
+# Before this a capture of the site is impossible (the byline dates' floor, transforms/dates.py).
+MANIFEST_EARLIEST = datetime(1995, 1, 1, tzinfo=UTC)
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ManifestProblem:
+    """A manifest row (or the whole manifest, line 0) that gave no capture time, and why."""
+
+    path: str  # the manifest, as stored (undecodable bytes escaped)
+    line: int
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: {self.reason}"
 
 
 class FileBatch:
@@ -29,41 +54,170 @@ class FileBatch:
         self.files = files
 
 
-def _manifest_rows(handle: Iterable[str]) -> Iterator[tuple[str, datetime]]:
-    """Yield (file as written, UTC capture time) of each manifest row with a valid time."""
-    for row in csv.DictReader(handle):
+def _manifest_lines(data: bytes, problem: Callable[[int, str], None]) -> Iterator[tuple[int, str]]:
+    """Yield (line number, text) of a manifest's bytes: UTF-8 (BOM or not) or UTF-16; bad lines reported."""
+    codec = None
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        codec = "utf-16"
+    elif not data.startswith(b"\xef\xbb\xbf"):
+        codec = utf16_without_bom(data)
+    if codec is not None:
         try:
-            ts = datetime.fromisoformat((row.get("captured_at") or "").strip())
+            text = data.decode(codec)
+        except UnicodeDecodeError as err:
+            problem(0, f"not valid {codec.upper()} ({err.reason} at byte {err.start}): manifest ignored")
+            return
+        for number, line in enumerate(text.lstrip("\ufeff").splitlines(), 1):
+            yield number, line
+        return
+    data = data.removeprefix(b"\xef\xbb\xbf")
+    for number, raw in enumerate(data.split(b"\n"), 1):
+        try:
+            yield number, raw.rstrip(b"\r").decode("utf-8")
+        except UnicodeDecodeError as err:
+            problem(number, f"not UTF-8 (byte 0x{raw[err.start]:02x} at column {err.start + 1}): row ignored")
+
+
+def _manifest_rows(
+    data: bytes, problem: Callable[[int, str], None], now: datetime
+) -> Iterator[tuple[int, str, datetime]]:
+    """Yield (line, file as written, UTC capture time) of each valid row; report every other one."""
+    header: list[str] | None = None
+    for number, line in _manifest_lines(data, problem):
+        if not line.strip():
+            continue
+        try:
+            (fields,) = csv.reader([line], strict=True)  # one row per line: a stray quote spoils one row only
+        except csv.Error as err:
+            problem(number, f"bad quoting ({err}): row ignored")
+            continue
+        fields = [f.strip() for f in fields]
+        if header is None:
+            header = [f.lower() for f in fields]  # `File,Captured_At` is the same header
+            if not set(MANIFEST_COLUMNS) <= set(header):
+                wanted = " and ".join(MANIFEST_COLUMNS)
+                problem(number, f"header {','.join(fields)!r} lacks {wanted}: manifest ignored")
+                return
+            continue
+        if len(fields) != len(header):
+            problem(number, f"{len(fields)} fields, the header has {len(header)}: row ignored")
+            continue
+        row = dict(zip(header, fields, strict=True))
+        name, written = row["file"], row["captured_at"]
+        if not name:
+            problem(number, "no file name: row ignored")
+            continue
+        try:
+            ts = datetime.fromisoformat(written)
         except ValueError:
+            problem(number, f"captured_at {written!r} is not an ISO 8601 time: row ignored")
             continue
         if ts.tzinfo is None:
             ts = ts.replace(tzinfo=CASABLANCA)
-        yield row.get("file") or "", ts.astimezone(UTC)
+        ts = ts.astimezone(UTC)
+        if ts < MANIFEST_EARLIEST:
+            problem(number, f"captured_at {written!r} is before {MANIFEST_EARLIEST:%Y}: row ignored")
+            continue
+        if ts > now + MANIFEST_FUTURE_TOLERANCE:
+            problem(number, f"captured_at {written!r} is in the future: row ignored")
+            continue
+        yield number, name, ts
 
 
-def read_manifest(manifest: Path | str) -> dict[str, datetime]:
-    """Return resolved file path (a full URL at a URL) -> UTC capture time from a manifest.csv."""
-    out: dict[str, datetime] = {}
+def read_manifest(
+    manifest: Path | str, problems: list[ManifestProblem] | None = None, now: datetime | None = None
+) -> dict[str, datetime]:
+    """Return resolved file path (a full URL at a URL) -> UTC capture time from a manifest.csv.
+
+    Good rows are kept; every row that gives no time (undecodable, badly quoted, a bad or future time, a
+    file outside the manifest's folder, a file named twice with two times) is appended to `problems`
+    with its line, and logged.
+    """
+    shown = stored_path(str(manifest))
+    found: list[ManifestProblem] = []
+
+    def problem(line: int, reason: str) -> None:
+        found.append(ManifestProblem(shown, line, reason))
+
     if storage.is_url(manifest):
         fs, path = storage.url_filesystem(manifest)
         folder = posixpath.dirname(path)
-        with fs.open(path, "rt", newline="", encoding="utf-8-sig") as handle:
-            for name, ts in _manifest_rows(handle):
-                target = posixpath.normpath(posixpath.join(folder, name))
-                if target.startswith(folder.rstrip("/") + "/"):  # its own folder tree only, as below
-                    out[fs.unstrip_protocol(target)] = ts
-        return out
-    folder = Path(manifest).parent.resolve()
-    with open(manifest, newline="", encoding="utf-8-sig") as handle:
-        for name, ts in _manifest_rows(handle):
-            target = (folder / name).resolve()
-            if target.is_relative_to(folder):  # a manifest may only speak of files in its own folder tree
-                out[str(target)] = ts
+        with fs.open(path, "rb") as handle:
+            data = handle.read()
+
+        def target_of(name: str) -> str | None:
+            target = posixpath.normpath(posixpath.join(folder, name))
+            # its own folder tree only, as below
+            return fs.unstrip_protocol(target) if target.startswith(folder.rstrip("/") + "/") else None
+    else:
+        local = Path(manifest).parent.resolve()
+        try:
+            with storage.open_binary(str(manifest)) as handle:  # a FIFO or device is refused, never opened
+                data = handle.read()
+        except OSError as err:
+            problem(0, f"unreadable ({type(err).__name__}: {err.strerror or err}): manifest ignored")
+            data = b""
+
+        def target_of(name: str) -> str | None:
+            target = (local / name).resolve()
+            # a manifest may only speak of files in its own folder tree
+            return str(target) if target.is_relative_to(local) else None
+
+    out: dict[str, datetime] = {}
+    first_line: dict[str, int] = {}
+    conflicting: set[str] = set()
+    for number, name, ts in _manifest_rows(data, problem, now or datetime.now(UTC)):
+        target = target_of(name)
+        if target is None:
+            problem(number, f"{name!r} is outside the manifest's folder: row ignored")
+            continue
+        if target in first_line:
+            if target in conflicting or out[target] != ts:
+                conflicting.add(target)
+                problem(number, f"{name!r} has another time on line {first_line[target]}: both ignored")
+            else:
+                problem(number, f"{name!r} repeats line {first_line[target]}: kept once")
+            continue
+        first_line[target] = number
+        out[target] = ts
+    for target in conflicting:
+        del out[target]
+    for item in found:
+        log.warning("manifest problem: %s", item)
+    if problems is not None:
+        problems.extend(found)
+    return out
+
+
+def _merge_manifests(
+    manifest_files: list[str], problems: list[ManifestProblem] | None
+) -> dict[str, datetime]:
+    """Return the capture times of several manifests; a file two of them date differently gets neither."""
+    out: dict[str, datetime] = {}
+    source: dict[str, str] = {}
+    conflicting: set[str] = set()
+    for manifest in sorted(manifest_files):  # walk order varies: the report must not
+        for target, ts in read_manifest(manifest, problems).items():
+            if target in source and out[target] != ts:
+                conflicting.add(target)
+                item = ManifestProblem(
+                    stored_path(manifest), 0, f"{stored_path(target)!r} has another time in {source[target]}"
+                )
+                log.warning("manifest problem: %s", item)
+                if problems is not None:
+                    problems.append(item)
+            out[target], source[target] = ts, stored_path(manifest)
+    for target in conflicting:
+        del out[target]
     return out
 
 
 def _walk(root: Path, manifests: list[str]) -> Iterator[os.DirEntry]:
-    """Yield the files under root (dot-names skipped); append the manifests met to `manifests`."""
+    """Yield the files under root (dot-names skipped); append the manifests met to `manifests`.
+
+    Everything that is not a folder is yielded, special files and symlinks included, so that each is
+    counted and rejected with its reason rather than skipped unseen; none is opened here.
+    """
     stack = [root]
     while stack:
         with os.scandir(stack.pop()) as entries:
@@ -72,26 +226,49 @@ def _walk(root: Path, manifests: list[str]) -> Iterator[os.DirEntry]:
                     continue
                 if entry.is_dir(follow_symlinks=False):
                     stack.append(Path(entry.path))
-                elif entry.name == MANIFEST_NAME:
-                    manifests.append(entry.path)
-                # Symlinks too, dangling or not: one that cannot be read is rejected, never skipped unseen.
-                # is_symlink first: is_file() raises (ELOOP) on a link to itself.
-                elif entry.is_symlink() or entry.is_file():
+                elif entry.name == MANIFEST_NAME and _is_regular(entry.path):
+                    manifests.append(entry.path)  # a FIFO named manifest.csv is a file to reject, not read
+                else:
                     yield entry
 
 
-def _stat(entry: os.DirEntry) -> os.stat_result:
-    """Return the entry's stat, the link's own for a dangling symlink (its read then fails: a reject)."""
+def _is_regular(path: str) -> bool:
     try:
-        return entry.stat()
+        return stat.S_ISREG(os.stat(path).st_mode)
+    except OSError:
+        return False
+
+
+def _stat(entry: os.DirEntry) -> tuple[os.stat_result, bool]:
+    """Return the entry's stat and whether it is its target's, or the link's own for a dangling symlink
+    (its read then fails: a reject)."""
+    try:
+        return entry.stat(), True
     except OSError:  # ENOENT (dangling) or ELOOP (a link to itself); a plain file's error raises again below
-        return entry.stat(follow_symlinks=False)
+        return entry.stat(follow_symlinks=False), False
 
 
-def _find_new_at_url(url: str, seen: set[tuple[str, int, int]], listed: set[str]) -> Iterator[SourceFile]:
+def _refusal(path: str, mode: int, is_link: bool, root: str | None, allow_outside: bool) -> str:
+    """Return why a listed file must not be read ("" when it may be): a special file, a link out of root."""
+    if not stat.S_ISREG(mode) and not stat.S_ISDIR(mode):  # a folder is refused by its read (EISDIR)
+        through = " (through a symlink)" if is_link else ""
+        return f"special file: {storage.file_kind(mode)}{through}, not opened"
+    if is_link and root is not None and not allow_outside:
+        target = os.path.realpath(path)
+        if not (target == root or target.startswith(root.rstrip(os.sep) + os.sep)):
+            return (
+                f"outside the landing folder: a symlink to {stored_path(target)} "
+                "(TICKERHOUSE_ALLOW_SYMLINKS_OUTSIDE=true reads it)"
+            )
+    return ""
+
+
+def _find_new_at_url(
+    url: str, seen: set[tuple[str, int, int]], listed: set[str], problems: list[ManifestProblem] | None
+) -> Iterator[SourceFile]:
     """find_new_files for one fsspec URL: each path a full URL, size and mtime from the file system's info."""
     fs, root = storage.url_filesystem(url)
-    manifests: dict[str, datetime] = {}
+    manifest_files: list[str] = []
     if fs.isdir(root):
         listing = {}
         for path, info in fs.find(root, detail=True).items():
@@ -99,14 +276,15 @@ def _find_new_at_url(url: str, seen: set[tuple[str, int, int]], listed: set[str]
             if any(part.startswith(".") for part in parts):
                 continue  # as the local walk: dot-names are skipped, folders and files alike
             if parts[-1] == MANIFEST_NAME:
-                manifests.update(read_manifest(fs.unstrip_protocol(path)))
+                manifest_files.append(fs.unstrip_protocol(path))
             else:
                 listing[path] = info
     else:
         listing = {root: fs.info(root)}
         beside = posixpath.join(posixpath.dirname(root), MANIFEST_NAME)
         if fs.exists(beside):
-            manifests.update(read_manifest(fs.unstrip_protocol(beside)))
+            manifest_files.append(fs.unstrip_protocol(beside))
+    manifests = _merge_manifests(manifest_files, problems)
     for path, info in listing.items():
         full = fs.unstrip_protocol(path)  # protocol included: unambiguous, and a worker process reopens it
         if full in listed:
@@ -138,41 +316,53 @@ class KnownPaths:
         return os.path.join(self._folders[folder], name)
 
 
-def find_new_files(paths: list[str], seen: set[tuple[str, int, int]]) -> tuple[list[SourceFile], int]:
+def find_new_files(
+    paths: list[str],
+    seen: set[tuple[str, int, int]],
+    problems: list[ManifestProblem] | None = None,
+    allow_symlinks_outside: bool | None = None,
+) -> tuple[list[SourceFile], int]:
     """Return the files not yet ingested (by known path, size, mtime) and how many files were seen in all.
 
     A local file is known by its resolved absolute path, so two spellings of a folder (relative, absolute,
     through a symlink) name the same files, and a file named twice is listed once. The folder named is
     resolved once; the walk below it follows no folder symlink, so every path it lists is resolved too.
+    A special file, or a symlink leaving the folder named (unless TICKERHOUSE_ALLOW_SYMLINKS_OUTSIDE), is
+    listed with its `refusal` and never opened. Manifest rows that give no time go to `problems`.
     """
+    if allow_symlinks_outside is None:
+        from tickerhouse.settings import load_settings  # pydantic: imported only when not told
+
+        allow_symlinks_outside = load_settings().allow_symlinks_outside
     found: list[SourceFile] = []
     listed: set[str] = set()
     for raw in paths:
         if storage.is_url(raw):
-            found.extend(_find_new_at_url(raw, seen, listed))
+            found.extend(_find_new_at_url(raw, seen, listed, problems))
             continue
-        entries: list[tuple[str, os.stat_result, bool]] = []
+        entries: list[tuple[str, os.stat_result, bool, bool]] = []
         manifest_files: list[str] = []
+        root: str | None = None
         if os.path.isdir(raw):
-            for entry in _walk(Path(os.path.realpath(raw)), manifest_files):
-                entries.append((entry.path, _stat(entry), entry.is_symlink()))
+            root = os.path.realpath(raw)
+            for entry in _walk(Path(root), manifest_files):
+                entries.append((entry.path, *_stat(entry), entry.is_symlink()))
         else:
             path = KnownPaths(os.getcwd()).of(raw)
-            entries.append((path, os.stat(path), os.path.islink(path)))
+            entries.append((path, os.stat(path), True, os.path.islink(path)))
             beside = os.path.join(os.path.dirname(path), MANIFEST_NAME)
-            if os.path.exists(beside):
+            if _is_regular(beside) and beside != path:
                 manifest_files.append(beside)
-        manifests: dict[str, datetime] = {}
-        for manifest in manifest_files:
-            manifests.update(read_manifest(manifest))
-        for path, stat, is_link in entries:
+        manifests = _merge_manifests(manifest_files, problems) if manifest_files else {}
+        for path, st, followed, is_link in entries:
             if path in listed:
                 continue
             listed.add(path)
-            if (path, stat.st_size, stat.st_mtime_ns) in seen:
+            if (stored_path(path), st.st_size, st.st_mtime_ns) in seen:
                 continue
+            refusal = _refusal(path, st.st_mode, is_link, root, allow_symlinks_outside) if followed else ""
             # Manifests key files by resolved path: a listed path is one already, a symlink's is its target.
             stamp = manifests.get(os.path.realpath(path) if is_link else path) if manifests else None
-            found.append(SourceFile(path, stat.st_size, stat.st_mtime_ns, stamp))
+            found.append(SourceFile(path, st.st_size, st.st_mtime_ns, stamp, refusal=refusal))
     found.sort(key=lambda f: f.path)
     return found, len(listed)

@@ -7,8 +7,10 @@ re-run over a local landing folder (imported before Prefect by the CLI) should n
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
+import stat
 from collections.abc import Iterable
 from contextlib import AbstractContextManager
 from datetime import UTC, datetime
@@ -91,13 +93,52 @@ def move_to_local(source: PathLike, target: PathLike) -> None:
         shutil.move(source, target)
 
 
+class SpecialFileError(OSError):
+    """A FIFO, socket or device (or a symlink to one) where a regular file was expected: never opened."""
+
+
+def file_kind(mode: int) -> str:
+    """Return what a stat mode is, in words: `regular file`, `FIFO`, `socket`, `character device`..."""
+    for test, name in (
+        (stat.S_ISREG, "regular file"),
+        (stat.S_ISDIR, "folder"),
+        (stat.S_ISFIFO, "FIFO"),
+        (stat.S_ISSOCK, "socket"),
+        (stat.S_ISCHR, "character device"),
+        (stat.S_ISBLK, "block device"),
+    ):
+        if test(mode):
+            return name
+    return "special file"
+
+
+def _refuse_special(mode: int, path: str) -> None:
+    if stat.S_ISDIR(mode):  # what open() raises for a folder
+        raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), path)
+    if not stat.S_ISREG(mode):
+        raise SpecialFileError(errno.EINVAL, f"{file_kind(mode)}, not a regular file: not opened", path)
+
+
 def open_binary(path: str) -> AbstractContextManager[IO[bytes]]:
-    """Open a local file or a URL for reading bytes (use it in a `with`)."""
+    """Open a local file or a URL for reading bytes (use it in a `with`); refuse a local special file.
+
+    A FIFO blocks open() until a writer comes (forever, holding the run lock), a device may never end or
+    act on being opened: the stat (through symlinks) comes first, and the open itself does not block
+    (O_NONBLOCK, O_NOCTTY) and is checked again, in case the file was swapped in between.
+    """
     if is_url(path):
         import fsspec
 
         return fsspec.open(path, "rb")
-    return open(path, "rb")
+    _refuse_special(os.stat(path).st_mode, path)
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | getattr(os, "O_CLOEXEC", 0))
+    try:
+        _refuse_special(os.fstat(fd).st_mode, path)
+        os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
 
 
 def mtime_ns(info: dict) -> int:
