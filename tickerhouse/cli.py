@@ -269,10 +269,11 @@ def _params(pairs: list[str]) -> dict[str, str]:
 
 
 def _read_only(warehouse: str | None) -> duckdb.DuckDBPyConnection:
-    """Return a read-only connection to the warehouse; while a writer holds it, say what to read instead."""
+    """Return a sandboxed read-only connection (warehouse.connect_sandboxed); while a writer holds the
+    warehouse, say what to read instead."""
     settings = load_settings()
     try:
-        return wh.connect(Path(warehouse or settings.warehouse), read_only=True)
+        return wh.connect_sandboxed(Path(warehouse or settings.warehouse))
     except wh.WarehouseLockedError as err:
         raise BusyError(
             f"{err}\nAn ingest holds the write lock; retry when it ends, or query the latest Parquet "
@@ -293,13 +294,15 @@ def cmd_sql(args: argparse.Namespace) -> int:
         query = args.query
     else:
         raise UsageError("give a QUERY or --saved NAME")
+    wh.refuse_unsafe_statements(query)
     con = _read_only(args.warehouse)
     try:
         cursor = con.execute(query, _params(args.param) or None)
         columns = [d[0] for d in cursor.description]
         rows = cursor.fetchall()
     except duckdb.Error as err:
-        raise QueryError(f"{type(err).__name__}: {err}") from err
+        first_line = str(err).strip().splitlines()[0] if str(err).strip() else ""
+        raise QueryError(f"{type(err).__name__}: {first_line}") from err
     finally:
         con.close()
     print_rows(columns, rows, args.format)

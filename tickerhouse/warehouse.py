@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import duckdb
 
-from tickerhouse.errors import BusyError, NewerSchemaError, NotFoundError
+from tickerhouse.errors import BusyError, NewerSchemaError, NotFoundError, QueryError
 from tickerhouse.faults import crash_point
 from tickerhouse.io import storage
 from tickerhouse.io.discovery import KnownPaths
@@ -106,6 +106,62 @@ def connect(path: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
         con.close()
         raise
     return con
+
+
+# Statements ad-hoc SQL may run: reading ones. COPY, ATTACH, SET, INSTALL, LOAD, CREATE (temp tables and
+# macros too), EXPORT... are refused before DuckDB sees them; the locked connection refuses them again.
+SANDBOX_STATEMENTS = frozenset(
+    {
+        duckdb.StatementType.SELECT,  # also DESCRIBE, SHOW, SUMMARIZE, FROM ..., VALUES ...
+        duckdb.StatementType.EXPLAIN,
+        duckdb.StatementType.PRAGMA,  # table_info, show_tables; a pragma that sets something is refused
+        duckdb.StatementType.CALL,
+    }
+)
+
+
+class QueryRefusedError(QueryError):
+    """Ad-hoc SQL asked for something the sandbox does not allow (write a file, attach, set, install)."""
+
+
+def connect_sandboxed(path: Path) -> duckdb.DuckDBPyConnection:
+    """Return a read-only connection locked down for ad-hoc SQL.
+
+    External access is off but for the warehouse's own raw archive (read with read_parquet): no other
+    file, no URL, no ATTACH of another database; extensions are neither installed nor autoloaded; then
+    the configuration is locked, so no SET undoes it. Order matters: DuckDB takes allowed_directories
+    only while external access is on, and nothing once the configuration is locked.
+    """
+    con = connect(path, read_only=True)
+    try:
+        archive = raw_archive(con)
+        allowed = [str(archive) + os.sep] if archive else []
+        # session configuration, like `set TimeZone`: not a query, so inline
+        con.execute("set autoload_known_extensions = false")
+        con.execute("set autoinstall_known_extensions = false")
+        con.execute("set allow_community_extensions = false")
+        con.execute("set allowed_directories = $allowed", {"allowed": allowed})
+        con.execute("set enable_external_access = false")
+        con.execute("set lock_configuration = true")
+    except BaseException:
+        con.close()
+        raise
+    return con
+
+
+def refuse_unsafe_statements(query: str) -> None:
+    """Raise QueryRefusedError, in one line, when the query holds a statement that is not a read."""
+    try:
+        statements = duckdb.extract_statements(query)
+    except duckdb.Error:
+        return  # a syntax error: DuckDB's own message, when the query runs, says where
+    for statement in statements:
+        if statement.type not in SANDBOX_STATEMENTS:
+            kind = statement.type.name
+            raise QueryRefusedError(
+                f"refused: {kind} is not allowed in ad-hoc SQL (read-only: SELECT, DESCRIBE, SHOW, EXPLAIN, "
+                "PRAGMA, CALL; the raw archive is the one folder it may read)"
+            )
 
 
 def stored_schema_version(con: duckdb.DuckDBPyConnection) -> int | None:
