@@ -12,7 +12,7 @@ from prefect.futures import as_completed
 from prefect.utilities.annotations import quote
 
 from tickerhouse import warehouse as wh
-from tickerhouse.flows.summaries import publish_summary, record_checked_run
+from tickerhouse.flows.summaries import publish_summary
 from tickerhouse.io import storage
 from tickerhouse.io.discovery import FileBatch, find_new_files
 from tickerhouse.io.locks import run_lock
@@ -46,13 +46,14 @@ def parse_batch(
     max_bytes: int,
     outlets_csv: str,
     local_processes: int = 0,
+    future_tolerance_s: float | None = None,
 ) -> dict[str, int]:
     """Read, parse and normalize a batch of files; stage one Parquet file per table in out_dir.
 
     With local_processes > 0 the work runs in this machine's worker pool (the task's thread waits);
     with 0 it runs where the task runs (inline, or on a Dask worker).
     """
-    args = (batch.files, out_dir, run_id, max_bytes, outlets_csv)
+    args = (batch.files, out_dir, run_id, max_bytes, outlets_csv, future_tolerance_s)
     if local_processes > 0:
         return local_pool(local_processes).submit(read_and_stage, *args).result()
     return read_and_stage(*args)
@@ -73,7 +74,7 @@ def stage_dumps(
     """
     batches = split_batches(files, batch_size, settings.workers)
     dirs = [storage.join(staging, f"{i:05d}") for i in range(len(batches))]
-    shared = (run_id, settings.max_dump_bytes, str(OUTLETS_CSV), local_processes)
+    shared = (run_id, settings.max_dump_bytes, str(OUTLETS_CSV), local_processes, settings.future_tolerance_s)
     futures = [parse_batch.submit(FileBatch(b), d, *shared) for b, d in zip(batches, dirs, strict=True)]
     done = 0
     report_progress("ingest", done, len(files), "dump")
@@ -85,13 +86,11 @@ def stage_dumps(
 
 @task(retries=3, retry_delay_seconds=[2, 5, 15], cache_policy=NO_CACHE)
 def load_warehouse(warehouse: str, batch_dirs: list[str], summary: dict) -> dict:
-    """Load all staged batches in one transaction (single writer), run checks, record the run."""
+    """Load all staged batches, run the checks and record the run in one transaction (single writer);
+    when a check fails, nothing but the run record is committed."""
     con = wh.connect(Path(warehouse))
     try:
-        # A run with nothing new still reports every table, at 0 rows added.
-        rows = wh.load_staged(con, batch_dirs) if batch_dirs else dict.fromkeys(wh.LOAD_ORDER, 0)
-        outcome = wh.run_outcome(con, summary["run_id"])
-        return record_checked_run(con, {**summary, **outcome, "rows_added": rows})
+        return wh.load_checked(con, batch_dirs, summary)
     finally:
         con.close()
 

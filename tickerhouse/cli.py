@@ -233,11 +233,18 @@ def _run_flow(flow: Callable[..., dict], quiet: bool = True, **params: object) -
 
 
 def _checks_outcome(summary: dict) -> int:
-    """Return 0, or raise ChecksFailedError naming the checks of the run that found offending rows."""
+    """Return 0, or raise ChecksFailedError naming, in one line, each failing check and its rows."""
     failing = {c: n for c, n in summary["checks"].items() if n}
-    if failing:
+    if not failing:
+        return 0
+    refused = summary.get("refused")  # an ingest whose load was rolled back: its first row per check
+    if refused is None:
         raise ChecksFailedError(f"checks failed (failing rows per check): {failing}")
-    return 0
+    shown = "; ".join(f"{c}: {n} rows, first {refused[c]}" for c, n in failing.items())
+    raise ChecksFailedError(
+        f"checks failed, nothing loaded (the run is recorded): {shown}; rows an older tickerhouse stored "
+        "are re-derived by `tickerhouse rebuild` (README, 'Validate before commit')"
+    )
 
 
 def cmd_rebuild(args: argparse.Namespace) -> int:

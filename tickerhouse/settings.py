@@ -7,11 +7,14 @@ location: a wheel installed anywhere keeps its warehouse, state and exports wher
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from tickerhouse.transforms.source_file import FUTURE_TOLERANCE_S
 
 Runner = Literal["process", "thread", "dask"]
 # Where parse tasks run (flows/runners.py): local worker processes, threads, or a Dask cluster.
@@ -48,6 +51,10 @@ class Settings(BaseSettings):
     # per item), so 1 GB loads 300k dumps (bench/ingest.py) at ~20 % more load time than no cap.
     duckdb_memory_limit: str = "1GB"
     runner: Runner = "process"
+    # A capture time later than now by more than this is a clock or manifest error, not a capture: it is
+    # never stored (the next capture method dates the dump, or it is rejected), and the check
+    # no_future_captures refuses it. 10 minutes covers clock skew between the capturing machine and this.
+    future_tolerance_s: float = Field(FUTURE_TOLERANCE_S, ge=0)
     # A symlink in the landing folder to a file outside it is rejected (`outside the landing folder`):
     # its bytes would be kept in the raw archive for ever. True reads it like any other file.
     allow_symlinks_outside: bool = False
@@ -64,6 +71,11 @@ class Settings(BaseSettings):
         if not self.staging:
             object.__setattr__(self, "staging", str(self.state_dir / "staging"))
         return self
+
+    @property
+    def future_tolerance(self) -> timedelta:
+        """How far past now a capture time may be (future_tolerance_s)."""
+        return timedelta(seconds=self.future_tolerance_s)
 
     @property
     def staging_dir(self) -> Path:

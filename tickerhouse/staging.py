@@ -9,7 +9,7 @@ from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pandas as pd
@@ -18,6 +18,7 @@ import pyarrow.parquet as pq
 from tickerhouse.faults import crash_point
 from tickerhouse.io import storage
 from tickerhouse.resources import read_taxonomy
+from tickerhouse.settings import load_settings
 from tickerhouse.transforms.language import load_models
 from tickerhouse.transforms.outlets import outlets_table
 from tickerhouse.transforms.parse import parse_dump
@@ -100,9 +101,18 @@ def staging_area(root: str, run_id: str) -> Iterator[str]:
 
 
 def read_and_stage(
-    files: list[SourceFile], out_dir: str, run_id: str, max_bytes: int, outlets_csv: str
+    files: list[SourceFile],
+    out_dir: str,
+    run_id: str,
+    max_bytes: int,
+    outlets_csv: str,
+    future_tolerance_s: float | None = None,
 ) -> dict[str, int]:
-    """Read a batch of files, then parse and stage them; return files and rejects counted."""
+    """Read a batch of files, then parse and stage them; return files and rejects counted.
+
+    The limits come from the flow (a worker process may have been started before a setting changed);
+    future_tolerance_s None reads the setting here.
+    """
     started = datetime.now(UTC)
     outlets = pd.read_csv(outlets_csv, dtype=str, keep_default_na=False)
     parsed, unreadable = [], []
@@ -119,7 +129,8 @@ def read_and_stage(
             continue
         digest = hashlib.sha256(content).hexdigest()
         parsed.append((replace(source, dump_id=digest), content))
-    rejected = stage_batch(parsed, out_dir, run_id, started, outlets, unreadable)
+    tolerance = None if future_tolerance_s is None else timedelta(seconds=future_tolerance_s)
+    rejected = stage_batch(parsed, out_dir, run_id, started, outlets, unreadable, tolerance)
     return {"files": len(files), "rejected": rejected}
 
 
@@ -130,15 +141,19 @@ def stage_batch(
     started: datetime,
     outlets: pd.DataFrame,
     unreadable: Sequence[tuple[SourceFile, str]] = (),
+    future_tolerance: timedelta | None = None,
 ) -> int:
     """Parse dumps' bytes, normalize, stage one Parquet file per table in target; return rejects staged.
 
-    Ingest (bytes read from files) and rebuild (bytes stored in raw_dumps) both stage through here.
+    Ingest (bytes read from files) and rebuild (bytes stored in raw_dumps) both stage through here. No
+    capture time later than `started` + future_tolerance (default: TICKERHOUSE_FUTURE_TOLERANCE_S) is
+    staged.
     """
     parsed = [(source, content, parse_dump(content)) for source, content in contents]
     crash_point("parse")
     raw_file = archive_name(target)
-    tables = build_tables(parsed, outlets, run_id, started, read_taxonomy(), unreadable, raw_file)
+    tolerance = load_settings().future_tolerance if future_tolerance is None else future_tolerance
+    tables = build_tables(parsed, outlets, run_id, started, read_taxonomy(), unreadable, raw_file, tolerance)
     tables["outlets"] = to_arrow("outlets", outlets_table(outlets))
     storage.make_dirs(target)
     fs = storage.filesystem(target)  # None for a local folder: pyarrow writes it natively

@@ -6,6 +6,7 @@ import json
 import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -314,18 +315,63 @@ def insert_staged(con: duckdb.DuckDBPyConnection, batch_dirs: list[str] | list[P
             crash_point("load")  # after the first table: a transaction half done
 
 
-def load_staged(con: duckdb.DuckDBPyConnection, batch_dirs: list[str] | list[Path]) -> dict[str, int]:
-    """Load every staged batch in one transaction; return rows added per table."""
+class _ChecksRefused(Exception):
+    """Raised inside the load's transaction to roll it back: a check found offending rows."""
+
+    def __init__(self, summary: dict) -> None:
+        self.summary = summary
+
+
+def load_checked(con: duckdb.DuckDBPyConnection, batch_dirs: list[str] | list[Path], summary: dict) -> dict:
+    """Load every staged batch, run sql/checks and record the run in ingest_runs, all in one transaction;
+    return the run's summary (dumps, reject reasons, rows added, failing rows per check, finished_at).
+
+    Nothing a check refuses is committed: when a check finds offending rows the load is rolled back, the
+    run is recorded alone (no rows added, `refused` naming each failing check's first row) and its files,
+    not in dump_files, are read again by the next run. A crash anywhere leaves no run record without its
+    rows, nor rows without theirs.
+    """
     before = table_counts(con)
-    with transaction(con):
-        insert_staged(con, batch_dirs)
+    try:
+        with transaction(con):
+            if batch_dirs:
+                insert_staged(con, batch_dirs)
+            checked = check_rows(con)
+            failing = {name: rows for name, rows in checked.items() if len(rows)}
+            after = table_counts(con)
+            done = {
+                **summary,
+                **run_outcome(con, summary["run_id"]),
+                "rows_added": {t: after[t] - before[t] for t in LOAD_ORDER},
+                "checks": {name: len(rows) for name, rows in checked.items()},
+                "finished_at": datetime.now(UTC),
+            }
+            if failing:
+                first = {name: rows.head(1).to_dict("records")[0] for name, rows in failing.items()}
+                raise _ChecksRefused({**done, "refused": {n: str(row) for n, row in first.items()}})
+            record_run(con, done)
+    except _ChecksRefused as refused:
+        done = {
+            **refused.summary,
+            "dumps_loaded": 0,
+            "dumps_rejected": 0,
+            "reject_reasons": {},
+            "rows_added": dict.fromkeys(LOAD_ORDER, 0),
+        }
+        with transaction(con):
+            record_run(con, done)
     prune_raw_archive(con)
-    after = table_counts(con)
-    return {t: after[t] - before[t] for t in LOAD_ORDER}
+    return done
+
+
+def set_check_variables(con: duckdb.DuckDBPyConnection) -> None:
+    """Give the session the settings the checks read (getvariable): session control, like `set TimeZone`."""
+    con.execute("set variable future_tolerance_s = $s", {"s": load_settings().future_tolerance_s})
 
 
 def check_rows(con: duckdb.DuckDBPyConnection) -> dict[str, pd.DataFrame]:
     """Run every sql/checks query; return its offending rows per check (no rows = pass)."""
+    set_check_variables(con)
     return {name: con.execute(sql_text(f"checks/{name}")).df() for name in sql_names("checks")}
 
 

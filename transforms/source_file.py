@@ -6,6 +6,10 @@ import os
 from dataclasses import dataclass
 from datetime import datetime
 
+# Seconds a capture time may lie past now (clock skew between the capturing machine and this one): the
+# default of TICKERHOUSE_FUTURE_TOLERANCE_S, here so that stdlib-only discovery reads it too.
+FUTURE_TOLERANCE_S = 600.0
+
 
 @dataclass(frozen=True)
 class SourceFile:

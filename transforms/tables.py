@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from dataclasses import replace
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 
 import numpy as np
 import pandas as pd
@@ -31,17 +31,32 @@ def stable_id(*parts: str) -> str:
     return hashlib.blake2b("\x00".join(parts).encode(), digest_size=16).hexdigest()
 
 
-def resolve_capture_time(source: SourceFile, stated: date | None) -> tuple[datetime, str]:
-    """Return (UTC capture time, method): manifest, then file name, then the ticker's own date, then mtime."""
+def resolve_capture_time(
+    source: SourceFile, stated: date | None, latest: datetime | None = None
+) -> tuple[datetime, str, list[str]]:
+    """Return (UTC capture time, method, methods skipped): the first of manifest, file name, the ticker's
+    own date and mtime that is not later than `latest`.
+
+    A time later than `latest` (the run's start + TICKERHOUSE_FUTURE_TOLERANCE_S) is a clock or manifest
+    error, not a capture: that method is skipped (and named in the third value) for the next one. When
+    every method is later, the last one is returned, named in the skipped ones too: the caller rejects.
+    """
+    candidates = []
     if source.manifest_captured_at is not None:
-        return source.manifest_captured_at.astimezone(UTC), "manifest"
+        candidates.append((source.manifest_captured_at.astimezone(UTC), "manifest"))
     from_name = timestamp_from_filename(source.path.rsplit("/", 1)[-1])
     if from_name is not None:
-        return from_name, "filename"
+        candidates.append((from_name, "filename"))
     if stated is not None:
         local_midnight = datetime.combine(stated, time(0), tzinfo=CASABLANCA)
-        return local_midnight.astimezone(UTC), "ticker_date"
-    return datetime.fromtimestamp(source.mtime_ns / 1e9, tz=UTC), "mtime"
+        candidates.append((local_midnight.astimezone(UTC), "ticker_date"))
+    candidates.append((datetime.fromtimestamp(source.mtime_ns / 1e9, tz=UTC), "mtime"))
+    skipped = []
+    for captured_at, method in candidates:
+        if latest is None or captured_at <= latest:
+            return captured_at, method, skipped
+        skipped.append(method)
+    return captured_at, method, skipped
 
 
 def build_tables(
@@ -52,13 +67,17 @@ def build_tables(
     taxonomy: Taxonomy | None = None,
     unreadable: Sequence[tuple[SourceFile, str]] = (),
     raw_file: str | None = None,
+    future_tolerance: timedelta | None = None,
 ) -> dict[str, pa.Table]:
     """Return one Arrow table per staged table for a batch of parsed dumps (one row per file, dump, item...).
 
     `unreadable` files (no bytes) get a file and a reject row. `raw` holds each dump's bytes, which the
     load keeps in the raw archive as `raw_file`. With a taxonomy, the batch's distinct headlines and
-    articles are tagged and tokenized too.
+    articles are tagged and tokenized too. With a future_tolerance, no capture time later than
+    ingested_at + future_tolerance is stored: the next capture method dates the dump (flagged
+    `future_<method>_time_ignored`), or, when none is earlier, the dump is rejected.
     """
+    latest = None if future_tolerance is None else ingested_at + future_tolerance
     files, dumps, raw, snapshots, tickers, articles, rejects = [], [], [], [], [], [], []
     done: set[str] = set()
     for source, content, parsed in batch:
@@ -72,10 +91,19 @@ def build_tables(
             continue  # the same bytes under another file name: one dump, two file versions
         done.add(source.dump_id)
         stated = ticker_stated_date(parsed.ticker) if parsed.ticker else None
-        captured_at, method = resolve_capture_time(source, stated)
+        captured_at, method, skipped = resolve_capture_time(source, stated, latest)
+        flags = [f"future_{m}_time_ignored" for m in skipped]
+        future = method in skipped  # every method gave a time later than the tolerance
+        reject_reason = (
+            f"future capture time: {', '.join(skipped)} later than the run's start + "
+            f"{future_tolerance.total_seconds():.0f} s (TICKERHOUSE_FUTURE_TOLERANCE_S), no method earlier"
+            if future
+            else parsed.reject_reason
+        )
+        usable = parsed.usable and not future
         article = parsed.article
         article_id = None
-        if article is not None:
+        if article is not None and not future:
             article_id = stable_id(
                 article.title or "", article.source_raw, article.date_raw or "", *article.paragraphs
             )
@@ -93,7 +121,7 @@ def build_tables(
                     "first_captured_at": captured_at,
                 }
             )
-        status = "loaded" if parsed.usable else "rejected"
+        status = "loaded" if usable else "rejected"
         dumps.append(
             {
                 "dump_id": source.dump_id,
@@ -101,19 +129,19 @@ def build_tables(
                 "size_bytes": len(content),  # of the bytes read (the file may have changed since its stat)
                 "raw_file": raw_file,
                 "encoding": parsed.encoding or None,
-                "repairs": list(parsed.repairs),
+                "repairs": [*parsed.repairs, *flags],
                 "line_labels": list(parsed.labels),
                 "captured_at": captured_at,
                 "capture_method": method,
                 "status": status,
-                "article_id": article_id if parsed.usable else None,
+                "article_id": article_id if usable else None,
                 "ingested_at": ingested_at,
                 "run_id": run_id,
             }
         )
         raw.append({"dump_id": source.dump_id, "content": content})
-        if not parsed.usable:
-            rejects.append(_reject_row(source, parsed.reject_reason or "", ingested_at, run_id))
+        if not usable:
+            rejects.append(_reject_row(source, reject_reason or "", ingested_at, run_id))
             continue
         if parsed.ticker:
             snapshots.append(

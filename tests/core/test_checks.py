@@ -23,6 +23,7 @@ def con() -> duckdb.DuckDBPyConnection:
     con = duckdb.connect(":memory:")
     con.execute("set TimeZone = 'UTC'")
     wh.apply_schema(con)
+    wh.set_check_variables(con)
     times = {"t1": T1, "t2": T2}
     con.execute(
         "insert into raw_dumps (dump_id, first_path, size_bytes, raw_file, captured_at, capture_method, "

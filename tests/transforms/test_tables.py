@@ -1,6 +1,6 @@
 """Row sets of a batch: capture time and its method, headline identity, article dedupe."""
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pandas as pd
 import pytest
@@ -41,9 +41,53 @@ def _source(name: str, manifest: datetime | None = None, dump_id: str = "d1") ->
     ],
 )  # fmt: skip
 def test_capture_time_precedence(name, manifest, stated, expected, method):
-    captured_at, got_method = resolve_capture_time(_source(name, manifest), stated)
-    assert (captured_at, got_method) == (expected, method)
+    captured_at, got_method, skipped = resolve_capture_time(_source(name, manifest), stated)
+    assert (captured_at, got_method, skipped) == (expected, method, [])
     assert captured_at.utcoffset().total_seconds() == 0
+
+
+FUTURE = datetime(2031, 1, 1, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("name", "manifest", "stated", "method", "skipped"),
+    [
+        # a 2031 manifest time: the file name's stamp dates the dump
+        ("maghress-fr_20241223T101500Z.txt", FUTURE, None, "filename", ["manifest"]),
+        # a 2031 stamp in the name too: the ticker's own date
+        ("maghress-fr_20310101T000000Z.txt", FUTURE, date(2024, 12, 23), "ticker_date",
+         ["manifest", "filename"]),
+        # a ticker stating a 2031 day: the mtime
+        ("page-4.txt", None, date(2031, 1, 1), "mtime", ["ticker_date"]),
+    ],
+)  # fmt: skip
+def test_a_future_capture_time_falls_back_to_the_next_method(name, manifest, stated, method, skipped):
+    latest = MTIME + timedelta(minutes=10)
+    captured_at, got_method, got_skipped = resolve_capture_time(_source(name, manifest), stated, latest)
+    assert (got_method, got_skipped) == (method, skipped)
+    assert captured_at <= latest
+
+
+def test_a_dump_no_method_dates_before_the_tolerance_is_rejected(seed_bytes, outlets):
+    parsed = parse_dump(seed_bytes)
+    future_mtime = SourceFile("/landing/fr/page.txt", 7000, int(FUTURE.timestamp() * 1e9), FUTURE, "d1")
+    now = datetime(
+        2030, 1, 1, tzinfo=UTC
+    )  # the seed's ticker states a 2024 day: only manifest and mtime skip
+    tables = build_tables(
+        [(future_mtime, seed_bytes, parsed)], outlets, "r", now, future_tolerance=timedelta(0)
+    )
+    (dump,) = tables["dumps"].to_pylist()
+    assert (dump["capture_method"], dump["status"]) == ("ticker_date", "loaded")
+    assert "future_manifest_time_ignored" in dump["repairs"]
+    text = b"Une\xc2\xa0\xc2\xa0Deux\xc2\xa0\xc2\xa0Trois\n"  # a ticker without a stated date
+    tables = build_tables(
+        [(future_mtime, text, parse_dump(text))], outlets, "r", now, future_tolerance=timedelta(0)
+    )
+    (dump,) = tables["dumps"].to_pylist()
+    (reject,) = tables["rejects"].to_pylist()
+    assert dump["status"] == "rejected" and tables["snapshots"].num_rows == 0
+    assert reject["reason"] == "future capture time" and "manifest, mtime" in reject["detail"]
 
 
 def _build(batch, outlets: pd.DataFrame) -> dict[str, pd.DataFrame]:

@@ -13,16 +13,15 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from tickerhouse.io import storage
-from tickerhouse.transforms.source_file import SourceFile, stored_path
+from tickerhouse.transforms.source_file import FUTURE_TOLERANCE_S, SourceFile, stored_path
 from tickerhouse.transforms.tz import CASABLANCA
 from tickerhouse.transforms.utf16 import utf16_without_bom
 
 MANIFEST_NAME = "manifest.csv"
 MANIFEST_COLUMNS = ("file", "captured_at")
-# A manifest time later than now by more than this is an error, not a capture: the check
-# sql/checks/no_future_captures.sql refuses snapshots beyond now + 10 minutes (clock skew between the
-# capturing machine and this one), after the commit. Refusing the row here keeps such a time out.
-MANIFEST_FUTURE_TOLERANCE = timedelta(minutes=10)
+# A manifest time later than now by more than TICKERHOUSE_FUTURE_TOLERANCE_S is an error, not a capture
+# (sql/checks/no_future_captures.sql refuses it): the row is reported and ignored.
+DEFAULT_FUTURE_TOLERANCE = timedelta(seconds=FUTURE_TOLERANCE_S)
 # Before this a capture of the site is impossible (the byline dates' floor, transforms/dates.py).
 MANIFEST_EARLIEST = datetime(1995, 1, 1, tzinfo=UTC)
 
@@ -79,7 +78,7 @@ def _manifest_lines(data: bytes, problem: Callable[[int, str], None]) -> Iterato
 
 
 def _manifest_rows(
-    data: bytes, problem: Callable[[int, str], None], now: datetime
+    data: bytes, problem: Callable[[int, str], None], latest: datetime
 ) -> Iterator[tuple[int, str, datetime]]:
     """Yield (line, file as written, UTC capture time) of each valid row; report every other one."""
     header: list[str] | None = None
@@ -118,14 +117,17 @@ def _manifest_rows(
         if ts < MANIFEST_EARLIEST:
             problem(number, f"captured_at {written!r} is before {MANIFEST_EARLIEST:%Y}: row ignored")
             continue
-        if ts > now + MANIFEST_FUTURE_TOLERANCE:
+        if ts > latest:
             problem(number, f"captured_at {written!r} is in the future: row ignored")
             continue
         yield number, name, ts
 
 
 def read_manifest(
-    manifest: Path | str, problems: list[ManifestProblem] | None = None, now: datetime | None = None
+    manifest: Path | str,
+    problems: list[ManifestProblem] | None = None,
+    now: datetime | None = None,
+    future_tolerance: timedelta = DEFAULT_FUTURE_TOLERANCE,
 ) -> dict[str, datetime]:
     """Return resolved file path (a full URL at a URL) -> UTC capture time from a manifest.csv.
 
@@ -166,7 +168,8 @@ def read_manifest(
     out: dict[str, datetime] = {}
     first_line: dict[str, int] = {}
     conflicting: set[str] = set()
-    for number, name, ts in _manifest_rows(data, problem, now or datetime.now(UTC)):
+    latest = (now or datetime.now(UTC)) + future_tolerance
+    for number, name, ts in _manifest_rows(data, problem, latest):
         target = target_of(name)
         if target is None:
             problem(number, f"{name!r} is outside the manifest's folder: row ignored")
@@ -190,14 +193,16 @@ def read_manifest(
 
 
 def _merge_manifests(
-    manifest_files: list[str], problems: list[ManifestProblem] | None
+    manifest_files: list[str],
+    problems: list[ManifestProblem] | None,
+    future_tolerance: timedelta = DEFAULT_FUTURE_TOLERANCE,
 ) -> dict[str, datetime]:
     """Return the capture times of several manifests; a file two of them date differently gets neither."""
     out: dict[str, datetime] = {}
     source: dict[str, str] = {}
     conflicting: set[str] = set()
     for manifest in sorted(manifest_files):  # walk order varies: the report must not
-        for target, ts in read_manifest(manifest, problems).items():
+        for target, ts in read_manifest(manifest, problems, future_tolerance=future_tolerance).items():
             if target in source and out[target] != ts:
                 conflicting.add(target)
                 item = ManifestProblem(
@@ -264,7 +269,11 @@ def _refusal(path: str, mode: int, is_link: bool, root: str | None, allow_outsid
 
 
 def _find_new_at_url(
-    url: str, seen: set[tuple[str, int, int]], listed: set[str], problems: list[ManifestProblem] | None
+    url: str,
+    seen: set[tuple[str, int, int]],
+    listed: set[str],
+    problems: list[ManifestProblem] | None,
+    future_tolerance: timedelta,
 ) -> Iterator[SourceFile]:
     """find_new_files for one fsspec URL: each path a full URL, size and mtime from the file system's info."""
     fs, root = storage.url_filesystem(url)
@@ -284,7 +293,7 @@ def _find_new_at_url(
         beside = posixpath.join(posixpath.dirname(root), MANIFEST_NAME)
         if fs.exists(beside):
             manifest_files.append(fs.unstrip_protocol(beside))
-    manifests = _merge_manifests(manifest_files, problems)
+    manifests = _merge_manifests(manifest_files, problems, future_tolerance)
     for path, info in listing.items():
         full = fs.unstrip_protocol(path)  # protocol included: unambiguous, and a worker process reopens it
         if full in listed:
@@ -321,6 +330,7 @@ def find_new_files(
     seen: set[tuple[str, int, int]],
     problems: list[ManifestProblem] | None = None,
     allow_symlinks_outside: bool | None = None,
+    future_tolerance: timedelta | None = None,
 ) -> tuple[list[SourceFile], int]:
     """Return the files not yet ingested (by known path, size, mtime) and how many files were seen in all.
 
@@ -330,15 +340,19 @@ def find_new_files(
     A special file, or a symlink leaving the folder named (unless TICKERHOUSE_ALLOW_SYMLINKS_OUTSIDE), is
     listed with its `refusal` and never opened. Manifest rows that give no time go to `problems`.
     """
-    if allow_symlinks_outside is None:
+    if allow_symlinks_outside is None or future_tolerance is None:
         from tickerhouse.settings import load_settings  # pydantic: imported only when not told
 
-        allow_symlinks_outside = load_settings().allow_symlinks_outside
+        settings = load_settings()
+        if allow_symlinks_outside is None:
+            allow_symlinks_outside = settings.allow_symlinks_outside
+        if future_tolerance is None:
+            future_tolerance = settings.future_tolerance
     found: list[SourceFile] = []
     listed: set[str] = set()
     for raw in paths:
         if storage.is_url(raw):
-            found.extend(_find_new_at_url(raw, seen, listed, problems))
+            found.extend(_find_new_at_url(raw, seen, listed, problems, future_tolerance))
             continue
         entries: list[tuple[str, os.stat_result, bool, bool]] = []
         manifest_files: list[str] = []
@@ -353,7 +367,7 @@ def find_new_files(
             beside = os.path.join(os.path.dirname(path), MANIFEST_NAME)
             if _is_regular(beside) and beside != path:
                 manifest_files.append(beside)
-        manifests = _merge_manifests(manifest_files, problems) if manifest_files else {}
+        manifests = _merge_manifests(manifest_files, problems, future_tolerance) if manifest_files else {}
         for path, st, followed, is_link in entries:
             if path in listed:
                 continue
