@@ -1,10 +1,14 @@
-"""Ingest throughput, re-run cost and memory, against a DuckDB floor measured in the same run.
+"""Ingest throughput, re-run cost and memory, against two DuckDB floors measured in the same run.
 
-    .venv/bin/python bench/ingest.py --dumps 100000
+    .venv/bin/python bench/ingest.py --dumps 10000,100000
 
-Prints one figure per line (and a Markdown table at the end). Each stage runs `tickerhouse` in a subprocess as
-a user would; peak memory is summed over that subprocess's whole process tree (worker processes and the
-Prefect server included), sampled every 50 ms, as PSS (each shared page counted once) and as summed RSS.
+Prints one figure per line (and a Markdown table at the end), per corpus size; with two or more sizes also
+the marginal rate (the slope of seconds against dumps between the smallest and the largest corpus), the
+fixed seconds it leaves, and the marginal rate's ratio to each floor's. Each stage runs `tickerhouse` in a
+subprocess as a user would; peak memory is summed over that subprocess's whole process tree (worker
+processes and the Prefect server included), sampled every 50 ms, as PSS (each shared page counted once)
+and as summed RSS. Floors: what an expert might write by hand in DuckDB, (1) every file read and its
+ticker split into a table, (2) every file read as text and its ticker split, counted, not materialized.
 """
 
 from __future__ import annotations
@@ -33,6 +37,13 @@ FLOOR_SQL = r"""
 create or replace table floor_items as
 select filename, unnest(string_split_regex(split_part(try(decode(content)), chr(10), 1), '[\s\xa0]{2,}')) as h
 from read_blob($glob)
+"""
+# The mechanical part alone: read each file as text, split line 1, count the headlines; nothing stored.
+FLOOR_COUNT_SQL = r"""
+select count(*) from (
+    select unnest(string_split_regex(split_part(content, chr(10), 1), '[\s\xa0]{2,}')) as h
+    from read_text($glob)
+) where trim(h) <> ''
 """
 
 
@@ -129,6 +140,14 @@ def floor(corpus: Path) -> tuple[float, int]:
     return seconds, rows
 
 
+def floor_count(corpus: Path) -> tuple[float, int]:
+    """Return (seconds, headlines) for DuckDB's read_text and the ticker split, counted, not stored."""
+    con = duckdb.connect()
+    started = time.perf_counter()
+    (rows,) = con.execute(FLOOR_COUNT_SQL, {"glob": str(corpus / "**" / "*.txt")}).fetchone()
+    return time.perf_counter() - started, rows
+
+
 def corpus_start(n_dumps: int) -> datetime:
     """Return a start day such that the corpus and its 1 % increment end before now (no future captures)."""
     # two editions, one snapshot each every 15 minutes, plus the increment and a margin
@@ -165,17 +184,9 @@ def query_latency(warehouse: Path, names: list[str], repeats: int) -> dict[str, 
     return out
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Generate a corpus, measure the floor and tickerhouse on it, print the figures."""
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
-    parser.add_argument("--dumps", type=int, default=10_000)
-    parser.add_argument("--workdir", type=Path, default=REPO / "bench" / "out")
-    parser.add_argument("--seed", type=int, default=20241223)
-    parser.add_argument("--queries", default="", help="comma-separated saved queries to time")
-    parser.add_argument("--runner", default="process")
-    args = parser.parse_args(argv)
-
-    work = args.workdir / f"ingest_{args.dumps}"
+def measure(n_dumps: int, args: argparse.Namespace, report) -> dict[str, float]:
+    """Generate a corpus of n_dumps, measure both floors and tickerhouse on it; return the seconds."""
+    work = args.workdir / f"ingest_{n_dumps}"
     shutil.rmtree(work, ignore_errors=True)
     corpus, warehouse = work / "corpus", work / "warehouse.duckdb"
     env = {
@@ -183,14 +194,8 @@ def main(argv: list[str] | None = None) -> int:
         "TICKERHOUSE_STATE_DIR": str(work / "state"),
         "TICKERHOUSE_WAREHOUSE": str(warehouse),
     }
-    figures: list[tuple[str, str]] = []
-
-    def report(name: str, value: str) -> None:
-        figures.append((name, value))
-        print(f"{name}: {value}", flush=True)
-
     started = time.perf_counter()
-    stats = write_corpus(corpus, args.dumps, seed=args.seed, start=corpus_start(args.dumps))
+    stats = write_corpus(corpus, n_dumps, seed=args.seed, start=corpus_start(n_dumps))
     report(
         "corpus", f"{stats.files} files, {stats.bytes / 1e6:.0f} MB, {time.perf_counter() - started:.1f} s"
     )
@@ -198,29 +203,86 @@ def main(argv: list[str] | None = None) -> int:
     os.sync()  # flush the generator's writes so they do not bill the next stage
     floor_s, floor_rows = floor(corpus)
     report(
-        "floor (DuckDB read_blob + ticker split)", f"{args.dumps / floor_s:,.0f} dumps/s ({floor_rows} items)"
+        "floor 1 (DuckDB read_blob + ticker split, stored)",
+        f"{n_dumps / floor_s:,.0f} dumps/s ({floor_rows} items)",
+    )
+    count_s, count_rows = floor_count(corpus)
+    report(
+        "floor 2 (DuckDB read_text + ticker split, counted)",
+        f"{n_dumps / count_s:,.0f} dumps/s ({count_rows} items)",
     )
 
     cmd = [TICKERHOUSE, "ingest", str(corpus), "--quiet", "--runner", args.runner]
     wall, peak, _ = run_measured(cmd, env)
     inner = flow_seconds(warehouse)
-    report("tickerhouse cold, whole command", f"{args.dumps / wall:,.0f} dumps/s ({wall:.1f} s)")
-    report("tickerhouse cold, flow only", f"{args.dumps / inner:,.0f} dumps/s ({inner:.1f} s)")
-    report("ratio to floor (flow only)", f"{(args.dumps / inner) / (args.dumps / floor_s):.2f}")
+    report("tickerhouse cold, whole command", f"{n_dumps / wall:,.0f} dumps/s ({wall:.1f} s)")
+    report("tickerhouse cold, flow only", f"{n_dumps / inner:,.0f} dumps/s ({inner:.1f} s)")
+    report("ratio to floor 1 (flow only)", f"{floor_s / inner:.2f}")
+    report("ratio to floor 2 (flow only)", f"{count_s / inner:.2f}")
     report("peak memory, cold ingest process tree", _memory([peak]))
 
-    wall, peak_noop, _ = run_measured(cmd, env)
-    report("no-op re-run, whole command (no flow run is started)", f"{wall:.2f} s")
+    noop, peak_noop, _ = run_measured(cmd, env)
+    report("no-op re-run, whole command (no flow run is started)", f"{noop:.2f} s")
 
-    n_new = add_new_files(corpus, 0.01, args.dumps, args.seed)
-    wall, peak_inc, _ = run_measured(cmd, env)
-    report(f"incremental +{n_new} files, whole command", f"{wall:.2f} s")
+    n_new = add_new_files(corpus, 0.01, n_dumps, args.seed)
+    incremental, peak_inc, _ = run_measured(cmd, env)
+    report(f"incremental +{n_new} files, whole command", f"{incremental:.2f} s")
     report(f"incremental +{n_new} files, flow only", f"{flow_seconds(warehouse):.2f} s")
     report("peak memory, any run", _memory([peak, peak_noop, peak_inc]))
 
     names = [q for q in args.queries.split(",") if q]
     for name, ms in query_latency(warehouse, names, repeats=7).items():
         report(f"query {name} (median of 7)", f"{ms:.1f} ms")
+    return {"floor": floor_s, "count": count_s, "wall": wall, "flow": inner}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Measure each corpus size, then the marginal rates between the smallest and the largest."""
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    parser.add_argument("--dumps", default="10000", help="corpus sizes, comma-separated (10000,100000)")
+    parser.add_argument("--workdir", type=Path, default=REPO / "bench" / "out")
+    parser.add_argument("--seed", type=int, default=20241223)
+    parser.add_argument("--queries", default="", help="comma-separated saved queries to time")
+    parser.add_argument("--runner", default="process")
+    args = parser.parse_args(argv)
+    sizes = sorted(int(n) for n in args.dumps.split(","))
+
+    figures: list[tuple[str, str]] = []
+    seconds: dict[int, dict[str, float]] = {}
+    for n_dumps in sizes:
+
+        def report(name: str, value: str, n: int = n_dumps) -> None:
+            figures.append((f"{n:,}: {name}", value))
+            print(f"{n:,}: {name}: {value}", flush=True)
+
+        seconds[n_dumps] = measure(n_dumps, args, report)
+
+    if len(sizes) > 1:
+        small, large = sizes[0], sizes[-1]
+        added = large - small
+
+        def slope(key: str) -> float:
+            return added / (seconds[large][key] - seconds[small][key])
+
+        for key, name in (("wall", "whole command"), ("flow", "flow only")):
+            rate = slope(key)
+            fixed = seconds[small][key] - small / rate
+            figures.append(
+                (f"marginal {small:,} -> {large:,}, {name}", f"{rate:,.0f} dumps/s, fixed {fixed:.1f} s")
+            )
+        flow_rate = slope("flow")
+        figures.append(
+            (
+                "marginal, floor 1",
+                f"{slope('floor'):,.0f} dumps/s (flow only / floor: {flow_rate / slope('floor'):.2f})",
+            )
+        )
+        figures.append(
+            (
+                "marginal, floor 2",
+                f"{slope('count'):,.0f} dumps/s (flow only / floor: {flow_rate / slope('count'):.2f})",
+            )
+        )
 
     print("\n| figure | value |\n|---|---|")
     for name, value in figures:

@@ -19,7 +19,14 @@ from tickerhouse.io.locks import run_lock
 from tickerhouse.progress import report_progress
 from tickerhouse.resources import OUTLETS_CSV
 from tickerhouse.settings import Settings, load_settings
-from tickerhouse.staging import local_pool, read_and_stage, split_batches, staging_area, worker_pool
+from tickerhouse.staging import (
+    local_pool,
+    parse_processes,
+    read_and_stage,
+    split_batches,
+    staging_area,
+    worker_pool,
+)
 from tickerhouse.transforms.source_file import SourceFile
 
 
@@ -118,11 +125,12 @@ def ingest_dumps(
     started = datetime.now(UTC)
     wait_s = settings.lock_timeout_s if lock_timeout_s is None else lock_timeout_s
     with run_lock(settings.state_dir, wait_s), staging_area(settings.staging, run_id) as staging:
-        # The workers start now, warming up while discovery runs, and stop before the load (their memory
-        # is then free) or when discovery or a batch fails: no worker outlives the block.
+        # Extract: the files not seen yet
+        files, n_seen = discover_files(paths, target).unquote()
+        # A few dumps parse here sooner than worker processes start; the workers stop before the load
+        # (their memory is then free) or when a batch fails: no worker outlives the block.
+        local_processes = parse_processes(local_processes, len(files))
         with worker_pool(local_processes):
-            # Extract: the files not seen yet
-            files, n_seen = discover_files(paths, target).unquote()
             # Transform: read, parsed, normalized and tagged in batches across the workers, staged as Parquet
             batch_dirs = stage_dumps(
                 files, staging, run_id, settings, local_processes, batch_size or settings.batch_size

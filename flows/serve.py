@@ -1,22 +1,14 @@
-"""Deployments of the flows on schedules, and a local Prefect server to run them: `tickerhouse serve`.
+"""Deployments of the flows on schedules: `tickerhouse serve`.
 
-Scheduling needs a real Prefect server (the ephemeral one never creates scheduled runs).
-`local_server` starts `prefect server start` on loopback with analytics off and its database in
-PREFECT_HOME (the project's state dir by default), waits until it answers, and stops it on exit.
+Scheduling needs a real Prefect server (the ephemeral one never creates scheduled runs): the
+long-lived `tickerhouse server` (tickerhouse/server.py), which `serve --start-server` starts when it
+is not up, or the one at PREFECT_API_URL.
 """
 
 from __future__ import annotations
 
 import inspect
 import os
-import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
-from collections.abc import Iterator
-from contextlib import contextmanager
-from pathlib import Path
 
 from prefect import serve
 from prefect.deployments.runner import RunnerDeployment
@@ -38,8 +30,6 @@ ENRICH_CRON = "5-59/15 * * * *"
 ENRICH_LIMIT = 2000
 # 02:30 Casablanca: after the day's last captures, before analysts start.
 EXPORT_CRON = "30 2 * * *"
-# A cold `prefect server start` (database migrations, UI build check) takes 20-60 s on 2 cores.
-SERVER_START_TIMEOUT_S = 180.0
 
 log = get_logger("tickerhouse.serve")
 
@@ -106,53 +96,6 @@ def build_deployments(
     ]
     retag = _retag_deployment(warehouse)
     return deployments if retag is None else [*deployments, retag]
-
-
-def _healthy(api_url: str) -> bool:
-    try:
-        with urllib.request.urlopen(f"{api_url}/health", timeout=5) as response:
-            return response.status == 200
-    except (urllib.error.URLError, OSError):
-        return False
-
-
-@contextmanager
-def local_server(port: int, home: Path, ui: bool = True) -> Iterator[str]:
-    """Run `prefect server start` on 127.0.0.1:port with its state in home; yield its API URL once healthy."""
-    home.mkdir(parents=True, exist_ok=True)
-    env = {
-        **os.environ,
-        "PREFECT_HOME": str(home),
-        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-        "PREFECT_UI_ENABLED": str(ui).lower(),
-    }
-    env.pop("PREFECT_API_URL", None)  # the server must not try to talk to another one
-    api_url = f"http://127.0.0.1:{port}/api"
-    server_log = home / "server.log"
-    prefect_cli = Path(sys.executable).with_name("prefect")
-    command = [str(prefect_cli), "server", "start", "--host", "127.0.0.1", "--port", str(port)]
-    with open(server_log, "ab") as out:
-        proc = subprocess.Popen(
-            command, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
-        )
-    try:
-        deadline = time.monotonic() + SERVER_START_TIMEOUT_S
-        while not _healthy(api_url):
-            if proc.poll() is not None:
-                raise RuntimeError(f"prefect server exited with {proc.returncode}; see {server_log}")
-            if time.monotonic() > deadline:
-                raise TimeoutError(
-                    f"prefect server not healthy in {SERVER_START_TIMEOUT_S:.0f} s; see {server_log}"
-                )
-            time.sleep(1)
-        yield api_url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 def serve_deployments(deployments: list[RunnerDeployment], api_url: str | None = None) -> None:

@@ -36,3 +36,10 @@ def table_counts(target: Path) -> dict[str, int]:
         return wh.table_counts(con)
     finally:
         con.close()
+
+
+def error_line(err: str) -> str:
+    """Return the one line a failed command wrote to stderr besides its `Prefect API:` line."""
+    lines = [line for line in err.splitlines() if not line.startswith("Prefect API:")]
+    assert len(lines) == 1 and "Traceback" not in err, err
+    return lines[0]

@@ -1,9 +1,16 @@
-"""The `tickerhouse` command line: ingest, rebuild, parse, sql, export, serve, tag, retag, trends, report."""
+"""The `tickerhouse` command line: ingest, rebuild, parse, sql, export, serve, server, tag, retag, trends,
+report.
+
+Each command imports only what it uses (`python -X importtime -m tickerhouse.cli ...` shows it): Prefect
+only where a flow runs, pandas and DuckDB only where they are needed.
+"""
 
 from __future__ import annotations
 
 import argparse
+import atexit
 import csv
+import importlib
 import json
 import logging
 import sys
@@ -11,10 +18,9 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import duckdb
-
-from tickerhouse import warehouse as wh
+from tickerhouse import server
 from tickerhouse.errors import (
     BusyError,
     ChecksFailedError,
@@ -27,6 +33,9 @@ from tickerhouse.errors import (
 from tickerhouse.resources import OUTLETS_CSV, SQL_DIR
 from tickerhouse.settings import RUNNERS, SettingsError, load_settings
 from tickerhouse.transforms.export_plan import ExportContractError
+
+if TYPE_CHECKING:
+    import duckdb
 
 FORMATS = ("table", "csv", "json")
 
@@ -126,6 +135,7 @@ def cmd_parse(args: argparse.Namespace) -> int:
 
 def cmd_ingest(args: argparse.Namespace) -> int:
     """Run the ingest_dumps flow on the given paths and print its summary."""
+    from tickerhouse import warehouse as wh
     from tickerhouse.io import storage
     from tickerhouse.io.discovery import find_new_files
 
@@ -145,7 +155,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         if not new:
             print(f"nothing new: files seen {n_seen}, new 0 (no flow run started)")
             return 0
-        from tickerhouse.flows.ingest_dumps import ingest_dumps
+        ingest_dumps = _flow("ingest_dumps")
         from tickerhouse.flows.runners import make_task_runner
 
         runner, local = make_task_runner(args.runner or settings.runner, settings.workers, args.dask_address)
@@ -177,6 +187,7 @@ def _writer(lock_timeout: float | None, warehouse: Path | None = None) -> Iterat
     A busy lock, a warehouse being written or one of a newer schema so ends the command here, in one
     line and without Prefect's start-up; the flow the command runs takes the same lock again at no cost.
     """
+    from tickerhouse import warehouse as wh
     from tickerhouse.io.locks import run_lock
 
     settings = load_settings()
@@ -219,6 +230,41 @@ def _progress_bars(quiet: bool) -> Iterator[None]:
             bar.close()
 
 
+def _flow(name: str) -> Callable[..., dict]:
+    """Return the flow of flows/<name>.py with a Prefect API to run against, said in one line on stderr.
+
+    The API, first that applies: Prefect's settings when Prefect is already loaded (a test harness),
+    PREFECT_API_URL, the `tickerhouse server` when it answers. Otherwise a temporary server starts here
+    at once, Prefect is imported while it starts, and it stops when the command ends or is killed.
+    """
+    import os
+
+    state_dir = load_settings().state_dir
+    api, why_none = server.find_api(state_dir)
+    temporary = None
+    if api is None and "prefect" in sys.modules:
+        # Loaded before any API was chosen (embedded use): Prefect starts its own temporary server.
+        print("Prefect API: Prefect's own temporary server (Prefect was loaded first)", file=sys.stderr)
+    elif api is None:
+        temporary = server.TemporaryServer(state_dir)
+        atexit.register(temporary.stop)  # runs after Prefect's own exit handlers, which flush to it
+        api = server.Api(temporary.url, "temporary server")
+        print(
+            f"Prefect API: starting a temporary server ({why_none}); that takes 10-20 s here. "
+            "`tickerhouse server start` keeps one up for every command.",
+            file=sys.stderr,
+            flush=True,
+        )
+    else:
+        print(f"Prefect API: {api.url} ({api.source})", file=sys.stderr, flush=True)
+    if api is not None and "prefect" not in sys.modules:
+        os.environ["PREFECT_API_URL"] = api.url  # read once, when Prefect is imported (next line)
+    flow = getattr(importlib.import_module(f"tickerhouse.flows.{name}"), name)
+    if temporary is not None:
+        temporary.wait_ready()
+    return flow
+
+
 def _run_flow(flow: Callable[..., dict], quiet: bool = True, **params: object) -> dict:
     """Run a flow in this process, drawing its progress; return its result, or raise what it raised.
 
@@ -251,9 +297,7 @@ def cmd_rebuild(args: argparse.Namespace) -> int:
     """Re-derive every derived table from the stored dump bytes and print what changed."""
     target = _existing_warehouse(args.warehouse)
     with _writer(args.lock_timeout, target):
-        from tickerhouse.flows.rebuild_warehouse import rebuild_warehouse
-
-        summary = _run_flow(rebuild_warehouse, warehouse=str(target))
+        summary = _run_flow(_flow("rebuild_warehouse"), warehouse=str(target))
     print(
         f"rebuild {summary['run_id']}: dumps loaded {summary['dumps_loaded']}, "
         f"rejected {summary['dumps_rejected']}"
@@ -278,6 +322,8 @@ def _params(pairs: list[str]) -> dict[str, str]:
 def _read_only(warehouse: str | None) -> duckdb.DuckDBPyConnection:
     """Return a sandboxed read-only connection (warehouse.connect_sandboxed); while a writer holds the
     warehouse, say what to read instead."""
+    from tickerhouse import warehouse as wh
+
     settings = load_settings()
     try:
         return wh.connect_sandboxed(Path(warehouse or settings.warehouse))
@@ -301,6 +347,10 @@ def cmd_sql(args: argparse.Namespace) -> int:
         query = args.query
     else:
         raise UsageError("give a QUERY or --saved NAME")
+    import duckdb
+
+    from tickerhouse import warehouse as wh
+
     wh.refuse_unsafe_statements(query)
     con = _read_only(args.warehouse)
     try:
@@ -326,9 +376,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     target = _existing_warehouse(args.warehouse)
     since = args.since.isoformat() if args.since else None
     with _writer(args.lock_timeout, target):
-        from tickerhouse.flows.export_parquet import export_parquet
-
-        summary = _run_flow(export_parquet, out_dir=args.out, since=since, warehouse=str(target))
+        summary = _run_flow(_flow("export_parquet"), out_dir=args.out, since=since, warehouse=str(target))
     print(f"export {summary['export_id']} -> {summary['out_dir']}/current ({summary['seconds']:.1f} s)")
     for name, d in summary["datasets"].items():
         print(
@@ -339,10 +387,9 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    """Serve the scheduled deployments, against a server started here or the one at PREFECT_API_URL."""
-    import os
-
-    from tickerhouse.flows.serve import build_deployments, local_server, serve_deployments
+    """Serve the scheduled deployments, against the tickerhouse server (started with --start-server) or
+    the one at PREFECT_API_URL."""
+    from tickerhouse.flows.serve import build_deployments, serve_deployments
     from tickerhouse.io import storage
 
     settings = load_settings()
@@ -354,16 +401,48 @@ def cmd_serve(args: argparse.Namespace) -> int:
         ingest_interval_s=args.ingest_interval,
     )
     if args.start_server:
-        with local_server(args.port, Path(os.environ["PREFECT_HOME"])) as api_url:
-            print(f"prefect server up at {api_url.removesuffix('/api')}; serving (Ctrl-C stops both)")
+        with server.long_lived(settings.state_dir, args.port) as (api_url, started):
+            stops = "Ctrl-C stops both" if started else "Ctrl-C stops serving; the server stays up"
+            print(f"prefect server up at {api_url.removesuffix('/api')}; serving ({stops})")
             serve_deployments(deployments, api_url)
         return 0
-    if not os.environ.get("PREFECT_API_URL"):
+    api, why_none = server.find_api(settings.state_dir)
+    if api is None:
         raise UsageError(
-            "schedules need a Prefect server: run `make serve` (or add --start-server), "
-            "or set PREFECT_API_URL to a running one"
+            f"schedules need a Prefect server ({why_none}): run `tickerhouse server start` or `make serve` "
+            "(or add --start-server), or set PREFECT_API_URL to a running one"
         )
-    serve_deployments(deployments)
+    serve_deployments(deployments, api.url)
+    return 0
+
+
+def cmd_server(args: argparse.Namespace) -> int:
+    """Start, stop or show the long-lived local Prefect server that every command finds by itself."""
+    state_dir = load_settings().state_dir
+    found = server.status(state_dir)
+    if args.action == "start":
+        if found.state in ("up", "starting"):
+            print(f"tickerhouse server: already {found.state} at {found.url} (pid {found.pid})")
+            return 0
+        log = server.prefect_home(state_dir) / "server.log"
+        print(
+            f"tickerhouse server: starting `prefect server start` on 127.0.0.1:{args.port} "
+            f"(20-60 s on a cold start; log {log})",
+            file=sys.stderr,
+            flush=True,
+        )
+        up = server.start(state_dir, args.port, ui=not args.no_ui)
+        print(f"tickerhouse server: up at {up.url} (pid {up.pid}); every command now uses it")
+    elif args.action == "stop":
+        server.stop(state_dir)
+        said = {"up": "stopped", "starting": "stopped", "down": "was not running"}
+        print(f"tickerhouse server: {said.get(found.state, f'stale state file removed ({found.detail})')}")
+    elif found.state == "stale":
+        server.stop(state_dir)  # removes the state file; nothing runs to stop
+        print(f"tickerhouse server: down (stale state file removed: {found.detail})")
+    else:
+        where = f" at {found.url} (pid {found.pid})" if found.url else ""
+        print(f"tickerhouse server: {found.state}{where}")
     return 0
 
 
@@ -427,7 +506,6 @@ def cmd_enrich(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from tickerhouse import embeddings
-    from tickerhouse.flows.enrich_topics import enrich_topics
     from tickerhouse.resources import sql_text
 
     target = _existing_warehouse(args.warehouse)
@@ -440,6 +518,8 @@ def cmd_enrich(args: argparse.Namespace) -> int:
     if not total:
         print("nothing to embed: every headline and article has its vector")
         return 0
+
+    enrich_topics = _flow("enrich_topics")
 
     def work() -> dict:
         with tqdm(total=total, unit="text", disable=args.quiet, desc="embed") as bar:
@@ -462,9 +542,7 @@ def cmd_retag(args: argparse.Namespace) -> int:
     if args.taxonomy and not Path(args.taxonomy).is_file():
         raise NotFoundError(f"no taxonomy file {args.taxonomy}")
     with _writer(args.lock_timeout, target):
-        from tickerhouse.flows.retag_topics import retag_topics
-
-        summary = _run_flow(retag_topics, warehouse=str(target), taxonomy_path=args.taxonomy)
+        summary = _run_flow(_flow("retag_topics"), warehouse=str(target), taxonomy_path=args.taxonomy)
     print(f"retagged with taxonomy {summary['taxonomy_version']}, topic model {summary['model_version']}")
     for table, n in summary["rows"].items():
         print(f"  {n:>8} {table}")
@@ -583,6 +661,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--ingest-interval", type=float, metavar="SECONDS", help="ingest every SECONDS, not every 15 min"
     )
     p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("server", help="start, stop or show the local Prefect server every command uses")
+    p.add_argument("action", choices=("start", "stop", "status"))
+    p.add_argument("--port", type=int, default=server.DEFAULT_PORT, help="port to start it on (default 4200)")
+    p.add_argument("--no-ui", action="store_true", help="start it without the web UI")
+    p.set_defaults(func=cmd_server)
 
     p = sub.add_parser("tag", help="print the topics of texts (and the terms that matched) as JSON lines")
     p.add_argument("texts", nargs="*", metavar="TEXT")

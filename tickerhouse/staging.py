@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import multiprocessing
+import os
 import threading
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -18,6 +19,7 @@ import pyarrow.parquet as pq
 from tickerhouse.faults import crash_point
 from tickerhouse.io import storage
 from tickerhouse.resources import read_taxonomy
+from tickerhouse.server import exit_with
 from tickerhouse.settings import load_settings
 from tickerhouse.transforms.language import load_models
 from tickerhouse.transforms.outlets import outlets_table
@@ -25,6 +27,17 @@ from tickerhouse.transforms.parse import parse_dump
 from tickerhouse.transforms.source_file import SourceFile
 from tickerhouse.transforms.tables import build_tables, to_arrow
 from tickerhouse.warehouse import archive_name
+
+# Below this many new dumps the flow parses them in its own process: starting the worker pool (a
+# forkserver, then each worker loading the taxonomy and the language models) costs more than the second
+# core saves. bench/latency.py measures both paths (README, "Performance"): the pool breaks even near
+# IN_PROCESS_MAX_DUMPS on this machine (2 cores).
+IN_PROCESS_MAX_DUMPS = 2000
+
+
+def parse_processes(workers: int, n_dumps: int) -> int:
+    """Return the worker processes worth starting for n_dumps new dumps: none below IN_PROCESS_MAX_DUMPS."""
+    return workers if n_dumps >= IN_PROCESS_MAX_DUMPS else 0
 
 
 def split_batches(files: list[SourceFile], batch_size: int, workers: int) -> list[list[SourceFile]]:
@@ -39,8 +52,13 @@ _POOLS: dict[int, ProcessPoolExecutor] = {}
 _POOLS_LOCK = threading.Lock()  # parse tasks run on several threads: they must share one pool
 
 
-def _warm_worker() -> None:
-    """Compile the taxonomy and load the language models as a worker starts, before its first batch."""
+def _warm_worker(owner: int) -> None:
+    """Compile the taxonomy and load the language models as a worker starts, before its first batch.
+
+    The worker ends when `owner`, the process whose pool it serves, ends: a killed command leaves no
+    worker behind (and then no forkserver, which the workers alone kept alive).
+    """
+    exit_with(owner)
     read_taxonomy()
     load_models()
 
@@ -56,7 +74,9 @@ def local_pool(workers: int) -> ProcessPoolExecutor:
         if workers not in _POOLS:
             context = multiprocessing.get_context("forkserver")
             context.set_forkserver_preload(["tickerhouse.staging"])
-            _POOLS[workers] = ProcessPoolExecutor(workers, context, initializer=_warm_worker)
+            _POOLS[workers] = ProcessPoolExecutor(
+                workers, context, initializer=_warm_worker, initargs=(os.getpid(),)
+            )
         return _POOLS[workers]
 
 
@@ -72,8 +92,8 @@ def stop_local_pools() -> None:
 def worker_pool(workers: int) -> Iterator[None]:
     """Start `workers` worker processes (none for 0) and stop them on exit, however the block ends.
 
-    Started on entry, so they warm up (~2 s) while the files are being discovered; tasks reach them
-    through local_pool(workers). Leave the block before the load: its memory is then free.
+    Started on entry, so they warm up (~2 s) while the first batches are being submitted; tasks reach
+    them through local_pool(workers). Leave the block before the load: its memory is then free.
     """
     if workers > 0:
         pool = local_pool(workers)

@@ -1,13 +1,17 @@
 """The topic heads trained from data/topic_examples.tsv, trained once and cached under the state dir.
 
 The examples are the source of truth (reviewed like code); the heads are derived from them and never
-edited: same examples, encoder and hyperparameters -> the same version -> the same cached file.
+edited: same examples, encoder and hyperparameters -> the same version -> the same cached file. Both the
+example vectors (~20 s to embed) and the fitted heads (~3 s with scikit-learn's import) are cached, so
+`tickerhouse tag` loads two small files and never imports scikit-learn once the heads exist.
 """
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from functools import lru_cache
+from importlib.metadata import version
 from pathlib import Path
 
 import numpy as np
@@ -15,6 +19,7 @@ import numpy as np
 from tickerhouse import embeddings
 from tickerhouse.resources import TOPIC_EXAMPLES_TSV, read_taxonomy
 from tickerhouse.settings import load_settings
+from tickerhouse.transforms import topic_model
 from tickerhouse.transforms.topic_model import (
     Heads,
     example_labels,
@@ -45,17 +50,58 @@ def load_topic_model(examples_path: Path | None = None, cache_dir: Path | None =
 def _load(text: str, folder: str, _mtime_ns: int) -> TopicModel:
     examples = read_examples(text)
     parents = {t.slug: t.parent for t in read_taxonomy().topics}
+    vectors_key = heads_version(examples, embeddings.MODEL_ID)
+    # The fitted heads depend on everything training reads: the examples (hence their vectors), the
+    # topic tree, the training code with its hyperparameters and thresholds, and scikit-learn.
+    training = hashlib.sha256(Path(topic_model.__file__).read_bytes()).hexdigest()[:16]
+    heads_key = heads_version(
+        examples, embeddings.MODEL_ID, parents=parents, training=training, sklearn=version("scikit-learn")
+    )
+    heads_file = Path(folder) / f"heads-{heads_key}.npz"
+    vectors_file = Path(folder) / f"examples-{vectors_key}.npy"
+    if heads_file.exists() and vectors_file.exists():
+        return _read_model(heads_file, np.load(vectors_file))
     labels = example_labels(examples, parents)
     # The example vectors depend on the examples and the encoder only: retuning a threshold re-fits the
     # heads (0.3 s) without re-embedding 1,200 headlines (~20 s).
-    vectors_file = Path(folder) / f"examples-{heads_version(examples, embeddings.MODEL_ID)}.npy"
     if vectors_file.exists():
         vectors = np.load(vectors_file)
     else:
         vectors = embeddings.embed(labels.headlines)
-        vectors_file.parent.mkdir(parents=True, exist_ok=True)
-        partial = vectors_file.with_suffix(".tmp.npy")
-        np.save(partial, vectors)
-        partial.replace(vectors_file)  # atomic: a killed run leaves no half-written cache
+        _save(vectors_file, lambda path: np.save(path, vectors))
     heads = train_heads(examples, vectors, parents, embeddings.MODEL_ID)
+    _save(
+        heads_file,
+        lambda path: np.savez(
+            path,
+            topics=np.array(heads.topics, dtype=str),
+            coef=heads.coef,
+            intercept=heads.intercept,
+            thresholds=np.array(heads.thresholds, dtype=np.float64),
+            version=np.array(heads.version),
+            headlines=np.array(labels.headlines, dtype=str),
+        ),
+    )
     return TopicModel(heads, labels.headlines, vectors)
+
+
+def _save(target: Path, write) -> None:
+    """Write a cache file atomically: a killed run leaves no half-written cache."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(f".{target.stem}.tmp{target.suffix}")
+    write(partial)
+    partial.replace(target)
+
+
+def _read_model(heads_file: Path, vectors: np.ndarray) -> TopicModel:
+    """Return the topic model of a cached heads file and the cached example vectors."""
+    with np.load(heads_file, allow_pickle=False) as saved:
+        heads = Heads(
+            topics=tuple(str(t) for t in saved["topics"]),
+            coef=saved["coef"],
+            intercept=saved["intercept"],
+            thresholds=tuple(float(t) for t in saved["thresholds"]),
+            version=str(saved["version"]),
+        )
+        headlines = [str(h) for h in saved["headlines"]]
+    return TopicModel(heads, headlines, vectors)

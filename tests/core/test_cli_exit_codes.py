@@ -15,6 +15,9 @@ from tickerhouse.transforms.export_plan import ExportContractError
 
 
 def _one_line(err: str, command: str) -> str:
+    # A command that runs a flow first says which Prefect API it uses (README, "Commands"); then the error.
+    if err.startswith("Prefect API: "):
+        err = err.split("\n", 1)[1]
     assert err.startswith(f"tickerhouse {command}: ") and "Traceback" not in err
     return err
 

@@ -8,6 +8,8 @@ import duckdb
 import pytest
 
 from helpers import SAMPLE_DIR
+from tickerhouse import staging
+from tickerhouse.flows import ingest_dumps as ingest_module
 from tickerhouse.flows.ingest_dumps import ingest_dumps
 from tickerhouse.flows.runners import make_task_runner
 
@@ -37,15 +39,39 @@ def _content(warehouse: Path) -> dict[str, list[tuple]]:
         con.close()
 
 
-@pytest.fixture(scope="module")
-def default_warehouse(prefect_harness, tmp_path_factory) -> Path:
-    """The sample corpus ingested with the default runner (threads handing batches to local processes)."""
-    target = tmp_path_factory.mktemp("default") / "w.duckdb"
+def _ingest_counting_pools(target: Path, monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Ingest the sample with the default runner; return the worker pool sizes its batches asked for."""
+    asked: list[int] = []
+
+    def counting_pool(workers: int):
+        asked.append(workers)
+        return staging.local_pool(workers)
+
+    monkeypatch.setattr(ingest_module, "local_pool", counting_pool)
     runner, local = make_task_runner("process", 2)
     ingest_dumps.with_options(task_runner=runner)(
         paths=[str(SAMPLE_DIR)], warehouse=str(target), local_processes=local
     )
+    return asked
+
+
+@pytest.fixture(scope="module")
+def default_warehouse(prefect_harness, tmp_path_factory) -> Path:
+    """The sample corpus ingested with the default runner: 399 dumps, parsed in the flow's own process."""
+    target = tmp_path_factory.mktemp("default") / "w.duckdb"
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        assert _ingest_counting_pools(target, monkeypatch) == []  # below the threshold: no worker started
     return target
+
+
+def test_worker_pool_builds_the_same_warehouse_as_the_in_process_path(
+    default_warehouse, tmp_path, monkeypatch
+):
+    monkeypatch.setattr(staging, "IN_PROCESS_MAX_DUMPS", 1)  # a big run: the sample goes to the workers
+    target = tmp_path / "pool.duckdb"
+    asked = _ingest_counting_pools(target, monkeypatch)
+    assert asked and set(asked) == {2}  # every batch went to the 2 worker processes
+    assert _content(target) == _content(default_warehouse)
 
 
 def test_dask_local_cluster_builds_the_same_warehouse(default_warehouse, tmp_path):

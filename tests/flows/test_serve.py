@@ -15,7 +15,8 @@ import httpx
 import pytest
 
 from helpers import REPO, SAMPLE_DIR
-from tickerhouse.flows.serve import build_deployments, local_server
+from tickerhouse import server
+from tickerhouse.flows.serve import build_deployments
 
 # The server schedules new deployments within seconds; a cold flow-run subprocess takes ~20 s here.
 RUN_TIMEOUT_S = 170
@@ -53,13 +54,14 @@ def test_scheduled_ingest_fires_completes_and_publishes_its_artifact(tmp_path):
     landing = tmp_path / "landing"
     shutil.copytree(SAMPLE_DIR / "fr" / "2024-12-01", landing / "fr")
     warehouse = tmp_path / "warehouse.duckdb"
-    home = tmp_path / "prefect"
-    with local_server(_free_port(), home, ui=False) as api:
+    state = tmp_path / "state"
+    with server.long_lived(state, _free_port(), ui=False) as (api, started):
+        assert started
         env = {
             **os.environ,
             "PREFECT_API_URL": api,
-            "PREFECT_HOME": str(home),
-            "TICKERHOUSE_STATE_DIR": str(tmp_path / "state"),
+            "PREFECT_HOME": str(server.prefect_home(state)),
+            "TICKERHOUSE_STATE_DIR": str(state),
         }
         command = [
             str(Path(sys.executable).with_name("tickerhouse")),
@@ -71,7 +73,7 @@ def test_scheduled_ingest_fires_completes_and_publishes_its_artifact(tmp_path):
         ]  # fmt: skip
         log = tmp_path / "serve.log"
         with open(log, "wb") as out:
-            server = subprocess.Popen(
+            serving = subprocess.Popen(
                 command,
                 cwd=REPO,
                 env=env,
@@ -84,7 +86,7 @@ def test_scheduled_ingest_fires_completes_and_publishes_its_artifact(tmp_path):
             while not (done := _runs(api, ["COMPLETED"])):
                 failed = _runs(api, ["FAILED", "CRASHED"])
                 assert not failed, f"run failed: {failed[0]['state']}; see {log}"
-                assert server.poll() is None, log.read_text(errors="replace")[-3000:]
+                assert serving.poll() is None, log.read_text(errors="replace")[-3000:]
                 assert time.monotonic() < deadline, f"no scheduled run completed; see {log}"
                 time.sleep(2)
             run = done[0]
@@ -92,8 +94,8 @@ def test_scheduled_ingest_fires_completes_and_publishes_its_artifact(tmp_path):
             body = {"artifacts": {"flow_run_id": {"any_": [run["id"]]}}}
             artifacts = httpx.post(f"{api}/artifacts/filter", json=body, timeout=10).json()
         finally:
-            os.killpg(server.pid, signal.SIGTERM)
-            server.wait(timeout=60)
+            os.killpg(serving.pid, signal.SIGTERM)
+            serving.wait(timeout=60)
     summary = next(a for a in artifacts if a["key"] == "ingest-summary")
     rows = {(r["section"], r["item"]) for r in json.loads(summary["data"])}
     assert summary["type"] == "table" and {("files", "seen"), ("rows added", "ticker_items")} <= rows

