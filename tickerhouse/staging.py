@@ -117,6 +117,11 @@ def read_and_stage(
     outlets = pd.read_csv(outlets_csv, dtype=str, keep_default_na=False)
     parsed, unreadable = [], []
     for source in files:
+        if (
+            source.refusal
+        ):  # refused by discovery (special file, symlink out of the landing folder): not opened
+            unreadable.append((source, source.refusal))
+            continue
         try:
             with storage.open_binary(source.path) as handle:
                 content = handle.read(max_bytes + 1)
