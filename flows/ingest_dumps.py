@@ -62,13 +62,14 @@ def parse_batch(
     outlets_csv: str,
     local_processes: int = 0,
     future_tolerance_s: float | None = None,
+    time_budget_s: float | None = None,
 ) -> dict[str, int]:
     """Read, parse and normalize a batch of files; stage one Parquet file per table in out_dir.
 
     With local_processes > 0 the work runs in this machine's worker pool (the task's thread waits);
     with 0 it runs where the task runs (inline, or on a Dask worker).
     """
-    args = (batch.files, out_dir, run_id, max_bytes, outlets_csv, future_tolerance_s)
+    args = (batch.files, out_dir, run_id, max_bytes, outlets_csv, future_tolerance_s, time_budget_s)
     if local_processes > 0:
         return local_pool(local_processes).submit(read_and_stage, *args).result()
     return read_and_stage(*args)
@@ -89,7 +90,8 @@ def stage_dumps(
     """
     batches = split_batches(files, batch_size, settings.workers)
     dirs = [storage.join(staging, f"{i:05d}") for i in range(len(batches))]
-    shared = (run_id, settings.max_dump_bytes, str(OUTLETS_CSV), local_processes, settings.future_tolerance_s)
+    limits = (settings.future_tolerance_s, settings.dump_time_budget_s)
+    shared = (run_id, settings.max_dump_bytes, str(OUTLETS_CSV), local_processes, *limits)
     futures = [parse_batch.submit(FileBatch(b), d, *shared) for b, d in zip(batches, dirs, strict=True)]
     done = 0
     report_progress("ingest", done, len(files), "dump")

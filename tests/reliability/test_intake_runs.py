@@ -1,16 +1,19 @@
 """What a run does around the files: waits for files still being written, reports manifest problems,
 never opens a refused file, clears staging every run, records itself in the load's transaction, and ends a
-full disk in one line."""
+full disk in one line; a dump over its time budget is rejected and the batch goes on."""
 
 from __future__ import annotations
 
 import errno
 import os
+import re
 import threading
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pandas as pd
+import pyarrow.parquet as pq
 import pytest
 from test_hostile_intake import deadline
 
@@ -136,3 +139,30 @@ def test_a_full_disk_ends_the_ingest_in_one_line(prefect_harness, tmp_path, seed
     err = capsys.readouterr().err
     assert err.startswith("tickerhouse ingest: no space left on device") and err.count("\n") == 1
     assert query(target, "select count(*) from dump_files") == [(0,)]  # nothing committed
+
+
+def test_a_dump_over_its_time_budget_is_rejected_and_the_batch_goes_on(tmp_path, seed_bytes, monkeypatch):
+    """A dump whose parse would run for ever (a regex backtracking over it) is stopped at the budget."""
+    hostile = b"a" * 40 + b"b"
+    real_parse = staging.parse_dump
+
+    def parse(content: bytes):
+        if content == hostile:
+            re.match(r"(a+)+$", content.decode())
+        return real_parse(content)
+
+    monkeypatch.setattr(staging, "parse_dump", parse)
+    contents = [
+        (SourceFile(str(tmp_path / "hostile.txt"), len(hostile), 1, dump_id="h"), hostile),
+        (SourceFile(str(tmp_path / "good.txt"), len(seed_bytes), 1, dump_id="g"), seed_bytes),
+    ]
+    outlets = pd.read_csv(OUTLETS_CSV, dtype=str, keep_default_na=False)
+    with deadline(60):
+        rejected = staging.stage_batch(
+            contents, tmp_path / "b", "r", datetime.now(UTC), outlets, time_budget_s=0.5
+        )
+    assert rejected == 1
+    rejects = pq.read_table(tmp_path / "b" / "rejects.parquet").to_pylist()
+    assert [(r["path"], r["reason"]) for r in rejects] == [(str(tmp_path / "hostile.txt"), "too slow")]
+    assert "over its time budget of 0.5 s" in rejects[0]["detail"]
+    assert pq.read_table(tmp_path / "b" / "snapshots.parquet").num_rows == 1  # the good dump staged
