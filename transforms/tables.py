@@ -352,7 +352,7 @@ def _articles_frame(articles: list[dict], outlets: pd.DataFrame) -> pd.DataFrame
             "captions", "body", "first_dump_id", "first_captured_at",
         ],
     )  # fmt: skip
-    df = df.sort_values("first_captured_at", kind="stable").drop_duplicates("article_id")
+    df = df.sort_values(["first_captured_at", "first_dump_id"], kind="stable").drop_duplicates("article_id")
     df = df.assign(first_captured_at=pd.to_datetime(df["first_captured_at"], utc=True))
     dates = parse_published_dates(df["date_raw"], df["first_captured_at"])
     text = (df["title"].fillna("") + "\n" + df["body"]).str.slice(0, 2000)
