@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -14,7 +15,7 @@ from prefect.utilities.annotations import quote
 from tickerhouse import warehouse as wh
 from tickerhouse.flows.summaries import publish_summary
 from tickerhouse.io import storage
-from tickerhouse.io.discovery import FileBatch, find_new_files
+from tickerhouse.io.discovery import FileBatch, ManifestProblem, find_new_files
 from tickerhouse.io.locks import run_lock
 from tickerhouse.progress import report_progress
 from tickerhouse.resources import OUTLETS_CSV
@@ -30,9 +31,20 @@ from tickerhouse.staging import (
 from tickerhouse.transforms.source_file import SourceFile
 
 
+@dataclass(frozen=True)
+class Discovered:
+    """What discovery found: new files, files seen, manifest problems (path:line: reason), files settling."""
+
+    files: list[SourceFile]
+    n_seen: int
+    manifest_problems: list[str]
+    settling: list[str]
+
+
 @task(retries=3, retry_delay_seconds=[2, 5, 15], cache_policy=NO_CACHE)
-def discover_files(paths: list[str], warehouse: str) -> quote[tuple[list[SourceFile], int]]:
-    """Return the files not yet ingested (by path, size, mtime) and how many files were seen in all.
+def discover_files(paths: list[str], warehouse: str) -> quote[Discovered]:
+    """Return the files not yet ingested (by path, size, mtime), how many files were seen in all, the
+    manifest rows that gave no time and the files left for a later run (still being written).
 
     The seen keys are read here and the result comes back quoted: Prefect inspects task parameters and
     results object by object, which costs seconds for a hundred thousand files.
@@ -42,7 +54,10 @@ def discover_files(paths: list[str], warehouse: str) -> quote[tuple[list[SourceF
         seen = wh.seen_files(con)
     finally:
         con.close()
-    return quote(find_new_files(paths, seen))
+    problems: list[ManifestProblem] = []
+    settling: list[str] = []
+    files, n_seen = find_new_files(paths, seen, problems, settling=settling)
+    return quote(Discovered(files, n_seen, [str(p) for p in problems], settling))
 
 
 @task(cache_policy=NO_CACHE)
@@ -54,13 +69,14 @@ def parse_batch(
     outlets_csv: str,
     local_processes: int = 0,
     future_tolerance_s: float | None = None,
+    time_budget_s: float | None = None,
 ) -> dict[str, int]:
     """Read, parse and normalize a batch of files; stage one Parquet file per table in out_dir.
 
     With local_processes > 0 the work runs in this machine's worker pool (the task's thread waits);
     with 0 it runs where the task runs (inline, or on a Dask worker).
     """
-    args = (batch.files, out_dir, run_id, max_bytes, outlets_csv, future_tolerance_s)
+    args = (batch.files, out_dir, run_id, max_bytes, outlets_csv, future_tolerance_s, time_budget_s)
     if local_processes > 0:
         return local_pool(local_processes).submit(read_and_stage, *args).result()
     return read_and_stage(*args)
@@ -81,7 +97,8 @@ def stage_dumps(
     """
     batches = split_batches(files, batch_size, settings.workers)
     dirs = [storage.join(staging, f"{i:05d}") for i in range(len(batches))]
-    shared = (run_id, settings.max_dump_bytes, str(OUTLETS_CSV), local_processes, settings.future_tolerance_s)
+    limits = (settings.future_tolerance_s, settings.dump_time_budget_s)
+    shared = (run_id, settings.max_dump_bytes, str(OUTLETS_CSV), local_processes, *limits)
     futures = [parse_batch.submit(FileBatch(b), d, *shared) for b, d in zip(batches, dirs, strict=True)]
     done = 0
     report_progress("ingest", done, len(files), "dump")
@@ -124,9 +141,14 @@ def ingest_dumps(
     run_id = f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}"
     started = datetime.now(UTC)
     wait_s = settings.lock_timeout_s if lock_timeout_s is None else lock_timeout_s
-    with run_lock(settings.state_dir, wait_s), staging_area(settings.staging, run_id) as staging:
+    with (
+        storage.disk_full_as_error(),
+        run_lock(settings.state_dir, wait_s),
+        staging_area(settings.staging, run_id) as staging,
+    ):
         # Extract: the files not seen yet
-        files, n_seen = discover_files(paths, target).unquote()
+        found = discover_files(paths, target).unquote()
+        files = found.files
         # A few dumps parse here sooner than worker processes start; the workers stop before the load
         # (their memory is then free) or when a batch fails: no worker outlives the block.
         local_processes = parse_processes(local_processes, len(files))
@@ -135,18 +157,24 @@ def ingest_dumps(
             batch_dirs = stage_dumps(
                 files, staging, run_id, settings, local_processes, batch_size or settings.batch_size
             )
-        # Load: one transaction from this single writer, then the checks, and the run recorded
-        start = {"run_id": run_id, "started_at": started, "files_seen": n_seen, "files_new": len(files)}
+        # Load: one transaction from this single writer, the checks and the run record inside it
+        start = {"run_id": run_id, "started_at": started, "files_seen": found.n_seen, "files_new": len(files)}
         summary = load_warehouse(target, batch_dirs, start)
+    summary = {**summary, "manifest_problems": found.manifest_problems, "files_settling": found.settling}
     publish_summary(
         "ingest-summary",
         f"ingest run {run_id}",
         {
-            "files": {"seen": summary["files_seen"], "new": summary["files_new"]},
+            "files": {
+                "seen": summary["files_seen"],
+                "new": summary["files_new"],
+                "settling (read by a later run)": len(found.settling),
+            },
             "dumps": {"loaded": summary["dumps_loaded"], "rejected": summary["dumps_rejected"]},
             "rows added": summary["rows_added"],
             "failing rows": summary["checks"],
             "rejected files": summary["reject_reasons"],
+            "manifest problems (row ignored)": dict.fromkeys(found.manifest_problems, "ignored"),
             "run": {"seconds": round((summary["finished_at"] - started).total_seconds(), 1)},
         },
     )

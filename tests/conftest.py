@@ -20,6 +20,8 @@ _STATE = Path(tempfile.mkdtemp(prefix="tickerhouse-test-state-"))
 os.environ["TICKERHOUSE_STATE_DIR"] = str(_STATE)
 os.environ["TICKERHOUSE_WAREHOUSE"] = str(_STATE / "warehouse.duckdb")
 os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
+# Tests write their dumps and ingest them at once: no settle time, except where a test sets one.
+os.environ.setdefault("TICKERHOUSE_SETTLE_S", "0")
 
 
 @pytest.fixture(scope="session")

@@ -153,6 +153,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         finally:
             con.close()
         if not new:
+            storage.remove_tree(settings.staging)  # a crashed run's leftovers, cleared by every run
             print(f"nothing new: files seen {n_seen}, new 0 (no flow run started)")
             return 0
         ingest_dumps = _flow("ingest_dumps")
@@ -169,6 +170,10 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         print(f"  +{n:>8} {table}")
     for reason, n in summary["reject_reasons"].items():
         print(f"  rejected {n:>4}: {reason}")
+    for problem in summary["manifest_problems"]:
+        print(f"  manifest row ignored: {problem}")
+    if summary["files_settling"]:
+        print(f"  {len(summary['files_settling'])} files still being written: left for the next run")
     return _checks_outcome(summary)
 
 

@@ -55,6 +55,15 @@ class Settings(BaseSettings):
     # never stored (the next capture method dates the dump, or it is rejected), and the check
     # no_future_captures refuses it. 10 minutes covers clock skew between the capturing machine and this.
     future_tolerance_s: float = Field(FUTURE_TOLERANCE_S, ge=0)
+    # A file modified less than this many seconds ago may still be being written (a copy in progress, a
+    # browser saving a page): discovery waits until it is this old and reads it only if its size and mtime
+    # did not move meanwhile, else leaves it for the next run. 2 s covers a copy's or a save's pauses and
+    # costs a run at most 2 s; 0 reads everything at once (deliver atomically: README).
+    settle_s: float = Field(2.0, ge=0)
+    # Parsing one dump takes ~0.4 ms (bench/parse_profile.py) and a 5 MB page well under a second; one that
+    # runs longer is hostile (a pattern a regex backtracks over): rejected `too slow`, the batch goes on.
+    # 0 = no budget.
+    dump_time_budget_s: float = Field(10.0, ge=0)
     # A symlink in the landing folder to a file outside it is rejected (`outside the landing folder`):
     # its bytes would be kept in the raw archive for ever. True reads it like any other file.
     allow_symlinks_outside: bool = False

@@ -21,9 +21,10 @@ from tickerhouse.io import storage
 from tickerhouse.resources import read_taxonomy
 from tickerhouse.server import exit_with
 from tickerhouse.settings import load_settings
+from tickerhouse.timebudget import OverBudget, time_budget
 from tickerhouse.transforms.language import load_models
 from tickerhouse.transforms.outlets import outlets_table
-from tickerhouse.transforms.parse import parse_dump
+from tickerhouse.transforms.parse import ParsedDump, parse_dump
 from tickerhouse.transforms.source_file import SourceFile
 from tickerhouse.transforms.tables import build_tables, to_arrow
 from tickerhouse.warehouse import archive_name
@@ -127,16 +128,22 @@ def read_and_stage(
     max_bytes: int,
     outlets_csv: str,
     future_tolerance_s: float | None = None,
+    time_budget_s: float | None = None,
 ) -> dict[str, int]:
     """Read a batch of files, then parse and stage them; return files and rejects counted.
 
     The limits come from the flow (a worker process may have been started before a setting changed);
-    future_tolerance_s None reads the setting here.
+    None reads the setting here.
     """
     started = datetime.now(UTC)
     outlets = pd.read_csv(outlets_csv, dtype=str, keep_default_na=False)
     parsed, unreadable = [], []
     for source in files:
+        if (
+            source.refusal
+        ):  # refused by discovery (special file, symlink out of the landing folder): not opened
+            unreadable.append((source, source.refusal))
+            continue
         try:
             with storage.open_binary(source.path) as handle:
                 content = handle.read(max_bytes + 1)
@@ -150,8 +157,18 @@ def read_and_stage(
         digest = hashlib.sha256(content).hexdigest()
         parsed.append((replace(source, dump_id=digest), content))
     tolerance = None if future_tolerance_s is None else timedelta(seconds=future_tolerance_s)
-    rejected = stage_batch(parsed, out_dir, run_id, started, outlets, unreadable, tolerance)
+    rejected = stage_batch(parsed, out_dir, run_id, started, outlets, unreadable, tolerance, time_budget_s)
     return {"files": len(files), "rejected": rejected}
+
+
+def parse_within(content: bytes, budget_s: float) -> ParsedDump:
+    """Parse one dump within its time budget (0: none); past it, a dump rejected `too slow: ...`."""
+    try:
+        with time_budget(budget_s):
+            return parse_dump(content)
+    except OverBudget as err:
+        reason = f"too slow: parsing {len(content)} bytes ran {err} (TICKERHOUSE_DUMP_TIME_BUDGET_S)"
+        return ParsedDump("", "", (), (), (), None, reason)
 
 
 def stage_batch(
@@ -162,17 +179,20 @@ def stage_batch(
     outlets: pd.DataFrame,
     unreadable: Sequence[tuple[SourceFile, str]] = (),
     future_tolerance: timedelta | None = None,
+    time_budget_s: float | None = None,
 ) -> int:
     """Parse dumps' bytes, normalize, stage one Parquet file per table in target; return rejects staged.
 
     Ingest (bytes read from files) and rebuild (bytes stored in raw_dumps) both stage through here. No
     capture time later than `started` + future_tolerance (default: TICKERHOUSE_FUTURE_TOLERANCE_S) is
-    staged.
+    staged; a dump whose parse runs past time_budget_s (TICKERHOUSE_DUMP_TIME_BUDGET_S) is rejected.
     """
-    parsed = [(source, content, parse_dump(content)) for source, content in contents]
+    settings = load_settings()
+    budget = settings.dump_time_budget_s if time_budget_s is None else time_budget_s
+    parsed = [(source, content, parse_within(content, budget)) for source, content in contents]
     crash_point("parse")
     raw_file = archive_name(target)
-    tolerance = load_settings().future_tolerance if future_tolerance is None else future_tolerance
+    tolerance = settings.future_tolerance if future_tolerance is None else future_tolerance
     tables = build_tables(parsed, outlets, run_id, started, read_taxonomy(), unreadable, raw_file, tolerance)
     tables["outlets"] = to_arrow("outlets", outlets_table(outlets))
     storage.make_dirs(target)

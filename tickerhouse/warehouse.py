@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -168,7 +169,7 @@ def refuse_unsafe_statements(query: str) -> None:
 def stored_schema_version(con: duckdb.DuckDBPyConnection) -> int | None:
     """Return the schema version the warehouse records, or None for a new (empty) file."""
     # fetchall, not fetchone: DuckDB 2.0 refuses relation queries on a connection with a half-read result.
-    if not con.execute(sql_text("internal/has_table"), {"name": "schema_meta"}).fetchall()[0][0]:
+    if not _has_table(con, "schema_meta"):
         return None
     rows = con.execute(sql_text("internal/schema_version")).fetchall()
     return int(rows[0][0]) if rows else None
@@ -216,14 +217,47 @@ def apply_schema(con: duckdb.DuckDBPyConnection, path: Path | None = None) -> No
     stored = stored_schema_version(con)
     _refuse_newer(path, stored)
     with transaction(con):
+        created = [name for name in sql_names("tables") if not _has_table(con, name)]
         for name in sql_names("tables"):
             con.execute(sql_text(f"tables/{name}"))
         for version, name in migrations():
             if stored is not None and version > stored:
                 _migrate(con, version, name)
+        if stored is not None:
+            _rederive(con, created)
         for name in VIEW_ORDER:
             con.execute(sql_text(f"views/{name}"))
         con.execute(sql_text("internal/record_schema_version"), {"version": str(SCHEMA_VERSION)})
+
+
+def _has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    return bool(con.execute(sql_text("internal/has_table"), {"name": name}).fetchall()[0][0])
+
+
+def _rederive(con: duckdb.DuckDBPyConnection, created: list[str]) -> None:
+    """Fill the derived tables this open created in an older warehouse from what it stores.
+
+    A table a later schema added (schema 1 had no headline_days and no tags) is created empty; left so,
+    trends and exports would show nothing with no check failing. headline_days is summed from the stored
+    items, the tags and story tokens are derived from the stored text as retag does (the lexicon, and the
+    model's heads on any stored vectors). Inside the caller's transaction, like the migrations.
+    """
+    if not created:
+        return
+    if "headline_days" in created:
+        con.execute(sql_text("load/headline_days_rederived"))
+    from tickerhouse import tagging  # the taxonomy and the topic model: only for such an old warehouse
+
+    if not set(tagging.TAG_TABLES) & set(created):
+        return
+    from tickerhouse.resources import read_taxonomy
+    from tickerhouse.topic_heads import load_topic_model
+
+    state_dir = load_settings().state_dir
+    state_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=state_dir) as staging:
+        tagging.stage_tags(con, read_taxonomy(), load_topic_model(), Path(staging))
+        tagging.replace_tags(con, Path(staging))
 
 
 def table_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 
 import numpy as np
@@ -81,11 +80,6 @@ def build_tables(
     files, dumps, raw, snapshots, tickers, articles, rejects = [], [], [], [], [], [], []
     done: set[str] = set()
     for source, content, parsed in batch:
-        if source.refusal:  # refused by discovery (a symlink out of the landing folder): bytes not kept
-            source = replace(source, dump_id="")
-            files.append(_file_row(source, ingested_at, run_id))
-            rejects.append(_reject_row(source, source.refusal, ingested_at, run_id))
-            continue
         files.append(_file_row(source, ingested_at, run_id))
         if source.dump_id in done:
             continue  # the same bytes under another file name: one dump, two file versions
@@ -156,8 +150,7 @@ def build_tables(
             tickers.append(parsed.ticker)
     for source, reason in unreadable:
         files.append(_file_row(source, ingested_at, run_id))
-        # discovery's reason (a special file: `special file`) is more specific than the failed open's
-        rejects.append(_reject_row(source, source.refusal or reason, ingested_at, run_id))
+        rejects.append(_reject_row(source, reason, ingested_at, run_id))
     items, headlines, editions = _items_table(snapshots, tickers)
     for snapshot, edition in zip(snapshots, editions, strict=True):
         snapshot["edition"] = edition
@@ -359,7 +352,7 @@ def _articles_frame(articles: list[dict], outlets: pd.DataFrame) -> pd.DataFrame
             "captions", "body", "first_dump_id", "first_captured_at",
         ],
     )  # fmt: skip
-    df = df.sort_values("first_captured_at", kind="stable").drop_duplicates("article_id")
+    df = df.sort_values(["first_captured_at", "first_dump_id"], kind="stable").drop_duplicates("article_id")
     df = df.assign(first_captured_at=pd.to_datetime(df["first_captured_at"], utc=True))
     dates = parse_published_dates(df["date_raw"], df["first_captured_at"])
     text = (df["title"].fillna("") + "\n" + df["body"]).str.slice(0, 2000)

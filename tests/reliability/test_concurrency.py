@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 from pathlib import Path
 
@@ -26,6 +27,8 @@ def test_second_ingest_exits_3_when_the_lock_stays_held(run_cli, cli_env, landin
         busy = run_cli("ingest", str(landing), "--warehouse", str(target), "--lock-timeout", "1", "--quiet")
     assert busy.returncode == 3
     assert "another ingest is running" in busy.stderr
+    # the wait and the refusal both name the holder (this test's process)
+    assert busy.stderr.count(f"held by pid {os.getpid()} (") == 2
     assert "Traceback" not in busy.stderr
     assert not target.exists()  # it did nothing
 
@@ -46,6 +49,7 @@ def test_second_ingest_waits_for_the_lock_then_runs(run_cli, cli_env, landing, t
     holder.join()
     assert waited.returncode == 0, waited.stderr[-2000:]
     assert "loaded 1" in waited.stdout
+    assert f"waiting up to 120 s for the run lock, held by pid {os.getpid()} (" in waited.stderr
 
 
 def test_sql_while_the_warehouse_is_written_says_so(run_cli, tmp_path):

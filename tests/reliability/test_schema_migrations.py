@@ -237,3 +237,69 @@ def test_schema_3_relative_paths_are_resolved_once_and_not_read_again(
     again = ingest_dumps(paths=[str(sample)], warehouse=str(target))
     assert (again["files_seen"], again["files_new"]) == (4, 0)
     assert table_counts(target) == {**counts, "dump_files": counts["dump_files"] + 1}
+
+
+SCHEMA_1_TABLES = Path(__file__).parent / "data" / "schema_1_tables.sql"
+
+
+def _schema_1_warehouse(target: Path, reference: Path) -> None:
+    """A warehouse made by schema 1's own DDL (the first ingesting commit), holding what it stored of the
+    reference's dumps: every schema-1 column filled from the reference, the dumps' bytes in content."""
+    con = duckdb.connect(str(target))
+    con.execute(SCHEMA_1_TABLES.read_text(encoding="utf-8"))
+    con.execute("attach ? as ref (read_only)", [str(reference)])
+    archive = str(reference.with_suffix(".raw"))
+    tables = [
+        t
+        for (t,) in con.execute(
+            "select table_name from duckdb_tables() where database_name = 'w1'"
+        ).fetchall()
+    ]
+    for table in tables:
+        columns = [
+            c
+            for (c,) in con.execute(
+                "select column_name from duckdb_columns() where database_name = 'w1' and table_name = ? "
+                "order by column_index",
+                [table],
+            ).fetchall()
+        ]
+        if table == "raw_dumps":
+            con.execute(
+                "insert into w1.raw_dumps by name select r.* exclude (content, raw_file), a.content "
+                "from ref.raw_dumps as r join read_parquet(? || '/*/*.parquet') as a using (dump_id)",
+                [archive],
+            )
+        elif table == "schema_meta":
+            con.execute("insert into w1.schema_meta values ('schema_version', '1')")
+        else:
+            con.table(f"ref.{table}").select(*columns).insert_into(f"w1.{table}")
+    con.execute("detach ref")
+    con.close()
+
+
+def test_schema_1_warehouse_is_migrated_with_its_derived_tables_rederived(
+    prefect_harness, tmp_path, fingerprint_of, capsys
+):
+    """Schema 1 had no headline_days and no tags: the migration that adds them derives them from the
+    stored rows, so trends and the export see every headline at once (not 0 of 3,502)."""
+    from helpers import SAMPLE_DIR, query
+    from tickerhouse.cli import main
+    from tickerhouse.flows.ingest_dumps import ingest_dumps
+
+    reference = tmp_path / "ref.duckdb"
+    ingest_dumps(paths=[str(SAMPLE_DIR / "fr" / "2024-12-02")], warehouse=str(reference))
+    target = tmp_path / "w1.duckdb"
+    _schema_1_warehouse(target, reference)
+    assert query(target, "select count(*) from duckdb_tables() where table_name = 'headline_days'") == [(0,)]
+    wh.connect(target).close()  # the open migrates 1 -> 5
+    got, expected = fingerprint_of(target), fingerprint_of(reference)
+    for table in ("headline_days", "headline_topics", "article_topics", "headline_tokens"):
+        assert got[table] == expected[table] and got[table][0] > 0, table
+    assert main(["trends", "--warehouse", str(target), "--format", "csv"]) == 0
+    assert len(capsys.readouterr().out.splitlines()) > 1
+    assert main(["export", "--out", str(tmp_path / "out"), "--warehouse", str(target)]) == 0
+    (n_headlines,) = query(target, "select count(*) from headlines")[0]
+    headlines = tmp_path / "out" / "current" / "headlines" / "*.parquet"
+    exported = duckdb.sql("select count(*) from read_parquet(?)", params=[str(headlines)]).fetchall()
+    assert exported == [(n_headlines,)]

@@ -7,6 +7,7 @@ import logging
 import os
 import posixpath
 import stat
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -305,6 +306,10 @@ def _find_new_at_url(
             yield SourceFile(full, size, mtime, manifests.get(full))
 
 
+def _ns(delta: timedelta) -> int:
+    return int(delta.total_seconds() * 1e9)
+
+
 class KnownPaths:
     """What files are known by: a URL as written; a local path made absolute (a relative one read against
     base), its folder resolved, symlinks included, its own name kept (a symlinked file is known by the
@@ -331,6 +336,8 @@ def find_new_files(
     problems: list[ManifestProblem] | None = None,
     allow_symlinks_outside: bool | None = None,
     future_tolerance: timedelta | None = None,
+    settle: timedelta | None = None,
+    settling: list[str] | None = None,
 ) -> tuple[list[SourceFile], int]:
     """Return the files not yet ingested (by known path, size, mtime) and how many files were seen in all.
 
@@ -339,8 +346,12 @@ def find_new_files(
     resolved once; the walk below it follows no folder symlink, so every path it lists is resolved too.
     A special file, or a symlink leaving the folder named (unless TICKERHOUSE_ALLOW_SYMLINKS_OUTSIDE), is
     listed with its `refusal` and never opened. Manifest rows that give no time go to `problems`.
+    A file modified less than `settle` ago (TICKERHOUSE_SETTLE_S) may still be being written: discovery
+    waits until it is `settle` old and stats it again; one whose size or mtime moved meanwhile is left for
+    a later run, its path appended to `settling`. (An mtime past now + future_tolerance is no write in
+    progress but a wrong clock: that file is listed, and dated or rejected by the parse.)
     """
-    if allow_symlinks_outside is None or future_tolerance is None:
+    if allow_symlinks_outside is None or future_tolerance is None or settle is None:
         from tickerhouse.settings import load_settings  # pydantic: imported only when not told
 
         settings = load_settings()
@@ -348,6 +359,11 @@ def find_new_files(
             allow_symlinks_outside = settings.allow_symlinks_outside
         if future_tolerance is None:
             future_tolerance = settings.future_tolerance
+        if settle is None:
+            settle = timedelta(seconds=settings.settle_s)
+    now_ns = time.time_ns()
+    wrong_clock_after = now_ns + _ns(future_tolerance)
+    fresh: list[SourceFile] = []
     found: list[SourceFile] = []
     listed: set[str] = set()
     for raw in paths:
@@ -377,6 +393,32 @@ def find_new_files(
             refusal = _refusal(path, st.st_mode, is_link, root, allow_symlinks_outside) if followed else ""
             # Manifests key files by resolved path: a listed path is one already, a symlink's is its target.
             stamp = manifests.get(os.path.realpath(path) if is_link else path) if manifests else None
-            found.append(SourceFile(path, st.st_size, st.st_mtime_ns, stamp, refusal=refusal))
+            source = SourceFile(path, st.st_size, st.st_mtime_ns, stamp, refusal=refusal)
+            recent = now_ns - _ns(settle) < st.st_mtime_ns <= wrong_clock_after
+            (fresh if recent and not refusal else found).append(source)
+    found.extend(_settled(fresh, settle, settling))
     found.sort(key=lambda f: f.path)
     return found, len(listed)
+
+
+def _settled(fresh: list[SourceFile], settle: timedelta, settling: list[str] | None) -> list[SourceFile]:
+    """Return the fresh files whose size and mtime stay unchanged until each is `settle` old.
+
+    One wait for all of them (at most `settle`), then one stat each; the others are being written.
+    """
+    if not fresh:
+        return []
+    wait_ns = max(f.mtime_ns for f in fresh) + _ns(settle) - time.time_ns()
+    if wait_ns > 0:
+        time.sleep(min(wait_ns, _ns(settle)) / 1e9)
+    kept = []
+    for source in fresh:
+        try:
+            st = os.stat(source.path)
+        except OSError:
+            st = None  # gone meanwhile: left for a later run, which will not find it
+        if st is not None and (st.st_size, st.st_mtime_ns) == (source.size_bytes, source.mtime_ns):
+            kept.append(source)
+        elif settling is not None:
+            settling.append(stored_path(source.path))
+    return kept

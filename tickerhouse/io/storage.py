@@ -11,16 +11,43 @@ import errno
 import os
 import shutil
 import stat
-from collections.abc import Iterable
-from contextlib import AbstractContextManager
+from collections.abc import Iterable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
 from typing import IO, TYPE_CHECKING
+
+from tickerhouse.errors import TickerhouseError
 
 if TYPE_CHECKING:
     import duckdb
     from fsspec import AbstractFileSystem
 
 PathLike = str | os.PathLike[str]
+
+
+class DiskFullError(TickerhouseError):
+    """A write of the run found no space left on its device; the run committed nothing."""
+
+
+def is_disk_full(err: BaseException) -> bool:
+    """Return whether an error is a full disk: an OSError's ENOSPC, or pyarrow's or DuckDB's message of it."""
+    return getattr(err, "errno", None) == errno.ENOSPC or "No space left on device" in str(err)
+
+
+@contextmanager
+def disk_full_as_error() -> Iterator[None]:
+    """Turn a full disk met in the block into one DiskFullError line (a traceback says nothing more)."""
+    try:
+        yield
+    except Exception as err:
+        if not is_disk_full(err):
+            raise
+        first_line = (str(err).strip().splitlines() or [type(err).__name__])[0]
+        raise DiskFullError(
+            f"no space left on device ({first_line}); nothing was committed: free space (the warehouse's "
+            "folder, TICKERHOUSE_STAGING, TICKERHOUSE_STATE_DIR) and run again, the same files are read again"
+        ) from err
+
 
 # Where file systems keep a file's modification time in its info, first found wins: local and sftp
 # `mtime`, s3 `LastModified`, azure `last_modified`, gcs `updated`, memory only `created`.
