@@ -4,8 +4,10 @@
 
 Ingests data/sample into a fresh warehouse, then times each command as a user runs it (a subprocess of
 `tickerhouse`), --runs times, first with no server (each flow-running command starts its temporary one),
-then with `tickerhouse server start` up. Prints the median seconds per command and mode, and the median
-time to the command's first line of output. --threshold also times staging N dumps in the flow's own
+then with `tickerhouse server start` up. Prints the median seconds per command and mode, the median time
+to the command's first line of output, and the median CPU seconds (user + system) of the command's process
+tree (its temporary server and worker processes included): on a machine shared with other work, wall time
+grows with the load and CPU time much less. --threshold also times staging N dumps in the flow's own
 process against starting the worker pool for them (fresh interpreters, imports excluded): where the pool
 starts to pay is staging.IN_PROCESS_MAX_DUMPS.
 """
@@ -15,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import socket
 import statistics
@@ -42,8 +45,18 @@ TARGETS = {  # issue 13, on this machine: (no server, server up)
 }
 
 
-def timed(args: list[str], env: dict[str, str]) -> tuple[float, float]:
-    """Run `tickerhouse ARGS`; return (seconds to exit, seconds to its first byte on stdout or stderr)."""
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def timed(args: list[str], env: dict[str, str]) -> tuple[float, float, float]:
+    """Run `tickerhouse ARGS`; return (seconds to exit, to its first byte of output, CPU seconds).
+
+    CPU: of the command and every descendant it waited for (its servers and workers), from the rusage
+    of waited-for children: commands run one at a time, so the difference is the command's alone.
+    """
+    cpu_before = _children_cpu()
     started = time.perf_counter()
     proc = subprocess.Popen([TICKERHOUSE, *args], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     first: list[float] = []
@@ -70,7 +83,7 @@ def timed(args: list[str], env: dict[str, str]) -> tuple[float, float]:
         raise RuntimeError(
             f"tickerhouse {' '.join(args)} failed ({proc.returncode}):\n{chunks['err'][-3000:]}"
         )
-    return seconds, first[0] if first else seconds
+    return seconds, first[0] if first else seconds, _children_cpu() - cpu_before
 
 
 def _free_port() -> int:
@@ -81,8 +94,8 @@ def _free_port() -> int:
 
 def measure_commands(
     work: Path, env: dict[str, str], runs: int, mode: str, pool: list[Path]
-) -> dict[str, tuple[float, float]]:
-    """Return command -> (median seconds, median seconds to first line) for one mode.
+) -> dict[str, tuple[float, float, float]]:
+    """Return command -> medians of (seconds, seconds to first line, CPU seconds) for one mode.
 
     The ingests take their new dumps off `pool` (each dump is new to the warehouse once).
     """
@@ -119,15 +132,14 @@ def measure_commands(
     )  # later ones: nothing new
     out = {}
     for name, args, prepare in commands:
-        walls, firsts = [], []
+        samples = []
         for _ in range(runs):
             if prepare:
                 prepare()
-            wall, first = timed(args, env)
-            walls.append(wall)
-            firsts.append(first)
-        out[name] = (statistics.median(walls), statistics.median(firsts))
-        print(f"{mode}: {name}: {out[name][0]:.2f} s (first line {out[name][1]:.2f} s)", flush=True)
+            samples.append(timed(args, env))
+        out[name] = tuple(statistics.median(column) for column in zip(*samples, strict=True))
+        wall, first, cpu = out[name]
+        print(f"{mode}: {name}: {wall:.2f} s, first line {first:.2f} s, CPU {cpu:.2f} s", flush=True)
     return out
 
 
@@ -214,16 +226,16 @@ def main(argv: list[str] | None = None) -> int:
         subprocess.run([TICKERHOUSE, "server", "stop"], env=env, check=True, capture_output=True)
     print(f"load average at end: {os.getloadavg()[0]:.1f}")
 
-    print(f"\nmedian of {args.runs} runs, seconds (first line of output in brackets)\n")
+    print(f"\nmedian of {args.runs} runs: wall seconds (to the first line of output; CPU seconds)\n")
     print("| command | no server | target | `tickerhouse server` up | target |\n|---|---:|---:|---:|---:|")
-    for name, (cold, first) in results["no server"].items():
-        warm, warm_first = results["server up"][name]
+    for name, (cold, first, cpu) in results["no server"].items():
+        warm, warm_first, warm_cpu = results["server up"][name]
         target_cold, target_warm = TARGETS.get(name, ("", ""))
         cells = [
             name,
-            f"{cold:.1f} ({first:.1f})",
+            f"{cold:.1f} ({first:.1f}; {cpu:.1f})",
             target_cold,
-            f"{warm:.1f} ({warm_first:.1f})",
+            f"{warm:.1f} ({warm_first:.1f}; {warm_cpu:.1f})",
             target_warm,
         ]
         print("| " + " | ".join(cells) + " |")

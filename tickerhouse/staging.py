@@ -31,8 +31,9 @@ from tickerhouse.warehouse import archive_name
 
 # Below this many new dumps the flow parses them in its own process: starting the worker pool (a
 # forkserver, then each worker loading the taxonomy and the language models) costs more than the second
-# core saves. bench/latency.py measures both paths (README, "Performance"): the pool breaks even near
-# IN_PROCESS_MAX_DUMPS on this machine (2 cores).
+# core saves. bench/latency.py --threshold (README, "Performance"), on this machine under load 7-11:
+# in-process 2.9 / 8.3 / 23.7 s against the pool's 16.2 / 21.5 / 36.7 s at 1k / 4k / 8k dumps. 2,000 is
+# kept conservative, for an idle machine where the pool's second core does pay.
 IN_PROCESS_MAX_DUMPS = 2000
 
 
