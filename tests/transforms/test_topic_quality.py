@@ -1,11 +1,13 @@
 """Quality floors: tagging accuracy on the labelled dev sets in ../shared never drops (bench/topic_accuracy).
 
-Each floor sits just under the figure bench/topic_accuracy.py printed (README, "Topic accuracy"); raise it
-on purpose when the tags improve, never lower it to let a change pass.
+Each floor sits just under the figure bench/topic_accuracy.py printed (README, "Accuracy"); raise it
+on purpose when the tags improve, never lower it to let a change pass. The shipped model also keeps the
+taxonomy's traps in both languages on headlines that are in neither the examples nor a dev set.
 """
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
 from helpers import SHARED
@@ -14,26 +16,27 @@ from tickerhouse.resources import read_taxonomy
 from tickerhouse.topic_heads import load_topic_model
 from tickerhouse.transforms.language import detect_languages
 from tickerhouse.transforms.topic_quality import read_masakhanews, read_ticker_labelled, score_systems
+from tickerhouse.transforms.topic_tags import headline_topics
 
 TICKER_DEV = SHARED / "fixtures" / "ticker_headlines_labelled" / "dev.tsv"
 MASAKHANE_DEV = SHARED / "fixtures" / "masakhanews_fra" / "dev.tsv"
 
-# (dataset, system, language, topic) -> F1 floor; measured on taxonomy 2026.12.01.1 and the shipped examples.
+# (dataset, system, language, topic) -> F1 floor; measured on taxonomy 2026.12.02.1 and the shipped examples.
 FLOORS = {
     ("ticker", "combined", "ar", "defense"): 0.85,  # measured 0.87
-    ("ticker", "combined", "fr", "defense"): 0.78,  # 0.80
-    ("ticker", "combined", "ar", "football"): 0.74,  # 0.76
-    ("ticker", "combined", "fr", "football"): 0.86,  # 0.88
+    ("ticker", "combined", "fr", "defense"): 0.87,  # 0.89
+    ("ticker", "combined", "ar", "football"): 0.80,  # 0.82
+    ("ticker", "combined", "fr", "football"): 0.91,  # 0.93
     ("ticker", "combined", "ar", "sports"): 0.92,  # 0.94
-    ("ticker", "combined", "fr", "sports"): 0.95,  # 0.97
+    ("ticker", "combined", "fr", "sports"): 0.96,  # 0.98
     ("ticker", "combined", "ar", "economy"): 0.82,  # 0.84
-    ("ticker", "combined", "fr", "economy"): 0.77,  # 0.79
-    ("ticker", "combined", "ar", "politics"): 0.63,  # 0.65
-    ("ticker", "combined", "fr", "politics"): 0.76,  # 0.78
-    ("ticker", "combined", "ar", "macro"): 0.79,  # 0.81
-    ("ticker", "combined", "fr", "macro"): 0.82,  # 0.84
-    ("masakhanews", "combined", "fr", "macro"): 0.75,  # 0.77
-    ("masakhanews", "lexicon", "fr", "macro"): 0.64,  # 0.67: the lexicon alone holds its own floor too
+    ("ticker", "combined", "fr", "economy"): 0.78,  # 0.80
+    ("ticker", "combined", "ar", "politics"): 0.68,  # 0.70
+    ("ticker", "combined", "fr", "politics"): 0.79,  # 0.81
+    ("ticker", "combined", "ar", "macro"): 0.81,  # 0.83
+    ("ticker", "combined", "fr", "macro"): 0.86,  # 0.88
+    ("masakhanews", "combined", "fr", "macro"): 0.79,  # 0.81
+    ("masakhanews", "lexicon", "fr", "macro"): 0.65,  # 0.67: the lexicon alone holds its own floor too
 }
 
 
@@ -66,3 +69,29 @@ def test_the_combination_beats_the_lexicon_alone_in_both_languages(scores):
             scores[("ticker", "combined", language, "macro")]
             > scores[("ticker", "lexicon", language, "macro")]
         )
+
+
+@pytest.mark.parametrize(
+    ("headline", "language", "present", "absent"),
+    [
+        # army-named clubs and a team's defence are football, never the army
+        ("L'AS FAR arrache le nul à Berkane", "fr", "football", "defense"),
+        ("Le Raja solide grâce à sa défense", "fr", "football", "defense"),
+        ("الجيش الملكي يتعادل مع الوداد في الدوري", "ar", "football", "defense"),
+        ("الدفاع الحسني الجديدي يتعاقد مع مدرب جديد", "ar", "football", "defense"),
+        # anti-terror policing, police and lawyers are security and justice
+        ("Le BCIJ interpelle trois suspects liés à une cellule terroriste", "fr", "security", "defense"),
+        ("المكتب المركزي للأبحاث القضائية يفكك خلية إرهابية بطنجة", "ar", "security", "defense"),
+        ("الشرطة توقف مروج مخدرات بالدار البيضاء", "ar", "security", "defense"),
+        ("Les avocats de la défense dénoncent un procès politique", "fr", "justice", "defense"),
+        ("هيئة الدفاع تطالب بالإفراج عن موكلها", "ar", "justice", "defense"),
+        # armed conflict and a club known only by its name, in both languages
+        ("Des drones frappent un dépôt de munitions près de Khartoum", "fr", "defense", "football"),
+        ("قصف مدفعي يستهدف أحياء شرق رفح", "ar", "defense", "football"),
+        ("الهلال يقلب الطاولة على الاتحاد ويتصدر", "ar", "football", "defense"),
+    ],
+)
+def test_the_shipped_model_keeps_the_traps_in_both_languages(headline, language, present, absent):
+    frame = pd.DataFrame({"headline_id": ["h"], "headline": [headline], "language": [language]})
+    tags = headline_topics(frame, read_taxonomy(), load_topic_model().heads, embeddings.embed([headline]))
+    assert present in set(tags["topic"]) and absent not in set(tags["topic"]), tags[["topic", "via", "score"]]
