@@ -29,6 +29,7 @@ from tickerhouse.errors import (
     QueryError,
     TickerhouseError,
     UsageError,
+    first_line,
 )
 from tickerhouse.resources import OUTLETS_CSV, SQL_DIR
 from tickerhouse.settings import RUNNERS, SettingsError, load_settings
@@ -363,8 +364,7 @@ def cmd_sql(args: argparse.Namespace) -> int:
         columns = [d[0] for d in cursor.description]
         rows = cursor.fetchall()
     except duckdb.Error as err:
-        first_line = str(err).strip().splitlines()[0] if str(err).strip() else ""
-        raise QueryError(f"{type(err).__name__}: {first_line}") from err
+        raise QueryError(f"{type(err).__name__}: {first_line(err)}") from err
     finally:
         con.close()
     print_rows(columns, rows, args.format)

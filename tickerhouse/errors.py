@@ -33,3 +33,8 @@ class BusyError(TickerhouseError):
 
 class NewerSchemaError(TickerhouseError):
     """The warehouse was made by a newer tickerhouse: refused rather than misread."""
+
+
+def first_line(err: BaseException) -> str:
+    """Return the first line of an error's message ("" when it has none): the one line a user is shown."""
+    return next(iter(str(err).strip().splitlines()), "")

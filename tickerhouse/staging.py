@@ -140,9 +140,8 @@ def read_and_stage(
     outlets = pd.read_csv(outlets_csv, dtype=str, keep_default_na=False)
     parsed, unreadable = [], []
     for source in files:
-        if (
-            source.refusal
-        ):  # refused by discovery (special file, symlink out of the landing folder): not opened
+        # refused by discovery (a special file, a symlink out of the landing folder): never opened
+        if source.refusal:
             unreadable.append((source, source.refusal))
             continue
         try:

@@ -16,7 +16,7 @@ from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
 from typing import IO, TYPE_CHECKING
 
-from tickerhouse.errors import TickerhouseError
+from tickerhouse.errors import TickerhouseError, first_line
 
 if TYPE_CHECKING:
     import duckdb
@@ -42,10 +42,10 @@ def disk_full_as_error() -> Iterator[None]:
     except Exception as err:
         if not is_disk_full(err):
             raise
-        first_line = (str(err).strip().splitlines() or [type(err).__name__])[0]
         raise DiskFullError(
-            f"no space left on device ({first_line}); nothing was committed: free space (the warehouse's "
-            "folder, TICKERHOUSE_STAGING, TICKERHOUSE_STATE_DIR) and run again, the same files are read again"
+            f"no space left on device ({first_line(err) or type(err).__name__}); nothing was committed: "
+            "free space (the warehouse's folder, TICKERHOUSE_STAGING, TICKERHOUSE_STATE_DIR) and run again, "
+            "the same files are read again"
         ) from err
 
 
