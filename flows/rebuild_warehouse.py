@@ -146,7 +146,10 @@ def rebuild_warehouse(
     started = datetime.now(UTC)
     wait_s = settings.lock_timeout_s if lock_timeout_s is None else lock_timeout_s
     # The run lock: a rebuild and an ingest never interleave their staging or loads.
-    with run_lock(settings.state_dir, wait_s), staging_area(str(settings.staging_dir), run_id) as staging:
+    with (
+        run_lock(settings.state_dir, target, wait_s),
+        staging_area(str(settings.staging_dir), run_id) as staging,
+    ):
         # Extract and transform: the stored bytes through the ingest's parse/normalize/stage path
         batch_dirs = stage_stored_dumps(
             str(target), staging, run_id, started, batch_size or settings.batch_size
