@@ -1,7 +1,7 @@
 -- counts headline_days and headlines again, from the stored items, for the (day, headline) pairs of
 -- temp table recount_keys: what a retracted snapshot had added, which no merge can take back (a best
 -- position, a first sighting). A headline no snapshot shows any more (the cut-off last one of a
--- half-written version) leaves headlines.
+-- half-written version) leaves headlines, with its tags and story tokens.
 delete from headline_days
 using recount_keys as k
 where headline_days.day = k.day and headline_days.headline_id = k.headline_id;
@@ -34,3 +34,12 @@ from ticker_items as i
 inner join ticker_snapshots as s using (snapshot_id)
 where i.headline_id in (select headline_id from recount_keys)
 group by i.headline_id;
+
+-- and its tags and story tokens go with it
+delete from headline_topics
+where headline_id in (select headline_id from recount_keys)
+  and headline_id not in (select headline_id from headlines);
+
+delete from headline_tokens
+where headline_id in (select headline_id from recount_keys)
+  and headline_id not in (select headline_id from headlines);
