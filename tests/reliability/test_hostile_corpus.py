@@ -171,7 +171,7 @@ def test_a_snapshot_is_one_capture_in_the_corpus(ingested):
             query(
                 target,
                 "select strftime(captured_at, '%d %H:%M'), count(*) from ticker_snapshots "
-                "where captured_at >= '2024-12-24' group by 1",
+                "where captured_at >= '2024-12-24' and captured_at < '2024-12-25' group by 1",
             )
         )
         # the half-written and complete capture at 08:00 is one; the unmoved ticker counts at 09:00 and
