@@ -241,9 +241,11 @@ def _rederive(con: duckdb.DuckDBPyConnection, created: list[str]) -> None:
     """Fill the derived tables this open created in an older warehouse from what it stores.
 
     A table a later schema added (schema 1 had no headline_days and no tags) is created empty; left so,
-    trends and exports would show nothing with no check failing. headline_days is summed from the stored
-    items, the tags and story tokens are derived from the stored text as retag does (the lexicon, and the
-    model's heads on any stored vectors). Inside the caller's transaction, like the migrations.
+    trends and exports would show nothing with no check failing. snapshot_versions (schema 6) is read off
+    the stored snapshots, which are then re-keyed by capture as a load decides them (the less complete
+    versions of one capture superseded); headline_days is summed from the stored items, the tags and story
+    tokens are derived from the stored text as retag does (the lexicon, and the model's heads on any
+    stored vectors). Inside the caller's transaction, like the migrations.
     """
     if not created:
         return
