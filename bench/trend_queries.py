@@ -33,7 +33,8 @@ FILL_SQL = [
         'filename' as capture_method,
         'fr' as edition,
         $ticker_length as n_items,
-        null as stated_date
+        null as stated_date,
+        format('s{:08d}', i) as dump_id
     from range($n_snapshots) as t(i)
     """,
     # Headline k enters at snapshot k: snapshot s shows headlines s-49 .. s, newest first.

@@ -122,7 +122,7 @@ def enrich_topics(
     target = warehouse or str(settings.warehouse)
     wait_s = settings.lock_timeout_s if lock_timeout_s is None else lock_timeout_s
     # Extract: what waits for the model (under the lock: no writer is half-way through a load)
-    with run_lock(settings.state_dir, wait_s):
+    with run_lock(settings.state_dir, Path(target), wait_s):
         headlines, articles = select_pending(target, limit).unquote()
     # Transform: vectors in batches, then the combined tags of exactly these texts
     model = load_topic_model()
@@ -136,7 +136,7 @@ def enrich_topics(
     headline_tags = headline_topics(headlines, taxonomy, model.heads, headline_vectors)
     article_tags = article_topics(articles, taxonomy, heads=model.heads, vectors=article_vectors)
     # Load: vectors and tags together, so a text never has a vector without the tags it implies
-    with run_lock(settings.state_dir, wait_s):
+    with run_lock(settings.state_dir, Path(target), wait_s):
         counts = load_enrichment(
             target,
             (headlines, articles),

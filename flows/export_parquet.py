@@ -259,7 +259,7 @@ def export_parquet(
     datasets = load_datasets()
     wait_s = settings.lock_timeout_s if lock_timeout_s is None else lock_timeout_s
     # An ingest changes the warehouse mid-export and holds DuckDB's write lock: take turns with it.
-    with run_lock(settings.state_dir, wait_s), new_version(out, export_id) as version:
+    with run_lock(settings.state_dir, Path(target), wait_s), new_version(out, export_id) as version:
         wh.connect(Path(target)).close()  # creates tables and views a newer schema added
         # Extract: the warehouse passes its checks; what each partition holds now and at the last export
         check_warehouse(target, datasets)

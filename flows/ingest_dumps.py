@@ -143,7 +143,7 @@ def ingest_dumps(
     wait_s = settings.lock_timeout_s if lock_timeout_s is None else lock_timeout_s
     with (
         storage.disk_full_as_error(),
-        run_lock(settings.state_dir, wait_s),
+        run_lock(settings.state_dir, Path(target), wait_s),
         staging_area(settings.staging, run_id) as staging,
     ):
         # Extract: the files not seen yet

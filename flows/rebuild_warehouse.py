@@ -63,17 +63,11 @@ def stage_stored_dumps(
         while rows := cursor.fetchmany(batch_size):
             contents = [
                 (
-                    SourceFile(
-                        path,
-                        size,
-                        mtime_ns,
-                        # a manifest may be gone since: the capture time it gave is kept as it was stored
-                        manifest_captured_at=captured_at if method == "manifest" else None,
-                        dump_id=dump_id,
-                    ),
+                    # a manifest may be gone since: the capture time it gave is kept as it was stored
+                    SourceFile(path, size, mtime_ns, manifest_captured_at=manifest_at, dump_id=dump_id),
                     bytes(content) if content is not None else archive.content(raw_file, dump_id),
                 )
-                for dump_id, path, size, mtime_ns, captured_at, method, content, raw_file in rows
+                for dump_id, path, size, mtime_ns, manifest_at, content, raw_file in rows
             ]
             target = Path(staging) / f"{len(dirs):05d}"
             stage_batch(contents, target, run_id, started, outlets)
@@ -146,7 +140,10 @@ def rebuild_warehouse(
     started = datetime.now(UTC)
     wait_s = settings.lock_timeout_s if lock_timeout_s is None else lock_timeout_s
     # The run lock: a rebuild and an ingest never interleave their staging or loads.
-    with run_lock(settings.state_dir, wait_s), staging_area(str(settings.staging_dir), run_id) as staging:
+    with (
+        run_lock(settings.state_dir, target, wait_s),
+        staging_area(str(settings.staging_dir), run_id) as staging,
+    ):
         # Extract and transform: the stored bytes through the ingest's parse/normalize/stage path
         batch_dirs = stage_stored_dumps(
             str(target), staging, run_id, started, batch_size or settings.batch_size

@@ -67,7 +67,10 @@ def retag_topics(
     run_id = f"retag-{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}"
     wait_s = settings.lock_timeout_s if lock_timeout_s is None else lock_timeout_s
     # One writer at a time: an ingest running now would add tags of the old version behind our back.
-    with run_lock(settings.state_dir, wait_s), staging_area(str(settings.staging_dir), run_id) as staging:
+    with (
+        run_lock(settings.state_dir, Path(target), wait_s),
+        staging_area(str(settings.staging_dir), run_id) as staging,
+    ):
         # Extract and transform: the stored text and vectors, tagged as ingest and enrich_topics tag them
         versions = stage_topic_tags(target, str(taxonomy_path or TOPICS_TOML), staging)
         # Load: all tags replaced, or none of them

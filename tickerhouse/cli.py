@@ -146,7 +146,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     missing = [p for p in paths if not storage.exists(p)]
     if missing:
         raise NotFoundError(f"no such file or folder: {', '.join(missing)}")
-    with _writer(args.lock_timeout):
+    with _writer(args.lock_timeout, Path(target), open_it=False):  # opened below, with the seen files
         # A run with nothing new ends here, without paying Prefect's start-up.
         con = wh.connect(Path(target))
         try:
@@ -187,8 +187,8 @@ def _existing_warehouse(warehouse: str | None) -> Path:
 
 
 @contextmanager
-def _writer(lock_timeout: float | None, warehouse: Path | None = None) -> Iterator[None]:
-    """Hold the run lock, and open (create or migrate) the warehouse, before any flow starts.
+def _writer(lock_timeout: float | None, warehouse: Path, open_it: bool = True) -> Iterator[None]:
+    """Hold the warehouse's run lock, and open (create or migrate) the warehouse, before any flow starts.
 
     A busy lock, a warehouse being written or one of a newer schema so ends the command here, in one
     line and without Prefect's start-up; the flow the command runs takes the same lock again at no cost.
@@ -197,8 +197,9 @@ def _writer(lock_timeout: float | None, warehouse: Path | None = None) -> Iterat
     from tickerhouse.io.locks import run_lock
 
     settings = load_settings()
-    with run_lock(settings.state_dir, settings.lock_timeout_s if lock_timeout is None else lock_timeout):
-        if warehouse is not None:
+    wait_s = settings.lock_timeout_s if lock_timeout is None else lock_timeout
+    with run_lock(settings.state_dir, warehouse, wait_s):
+        if open_it:
             wh.connect(warehouse).close()
         yield
 

@@ -24,14 +24,16 @@ if TYPE_CHECKING:
     import pandas as pd
 
 # The version a warehouse made by this code records; sql/migrations/NNN_*.sql brings version NNN-1 to NNN.
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
-# Load order: headline aggregates and items from the new items, all before the snapshots (a snapshot not
-# stored yet is what makes its items new: sql/macros/new_items.sql), parents before children otherwise.
+# Load order: the versions first (they decide which snapshots are added and which retracted:
+# sql/load/snapshot_changes.sql), then headline aggregates and items from the added snapshots' items
+# (sql/macros/new_items.sql), then the snapshots; parents before children otherwise.
 LOAD_ORDER = (
     "raw_dumps",
     "dump_files",
     "rejects",
+    "snapshot_versions",
     "headline_days",
     "headlines",
     "ticker_items",
@@ -47,7 +49,8 @@ STAGED_FILE = {
     "raw_dumps": "dumps",
     "dump_files": "files",
     "rejects": "rejects",
-    "ticker_snapshots": "snapshots",
+    "snapshot_versions": "versions",
+    "ticker_snapshots": "versions",
     "ticker_items": "items",
     "headline_days": "items",
     "headlines": "items",
@@ -238,14 +241,23 @@ def _rederive(con: duckdb.DuckDBPyConnection, created: list[str]) -> None:
     """Fill the derived tables this open created in an older warehouse from what it stores.
 
     A table a later schema added (schema 1 had no headline_days and no tags) is created empty; left so,
-    trends and exports would show nothing with no check failing. headline_days is summed from the stored
-    items, the tags and story tokens are derived from the stored text as retag does (the lexicon, and the
-    model's heads on any stored vectors). Inside the caller's transaction, like the migrations.
+    trends and exports would show nothing with no check failing. snapshot_versions (schema 6) is read off
+    the stored snapshots, which are then re-keyed by capture as a load decides them (the less complete
+    versions of one capture superseded); headline_days is summed from the stored items, the tags and story
+    tokens are derived from the stored text as retag does (the lexicon, and the model's heads on any
+    stored vectors). Inside the caller's transaction, like the migrations.
     """
     if not created:
         return
+    con.execute(sql_text("macros/snapshots"))
+    if "snapshot_versions" in created:
+        # snapshots were one per dump before schema 6: re-keyed by capture, the less complete superseded
+        con.execute(sql_text("load/stored_versions"))
+        retracted = snapshot_changes(con, rekey_stored=True)
+        settle_snapshots(con, retracted)
     if "headline_days" in created:
-        con.execute(sql_text("load/headline_days_rederived"))
+        con.execute(sql_text("load/recount_all_keys"))
+        con.execute(sql_text("load/snapshot_recount"))
     from tickerhouse import tagging  # the taxonomy and the topic model: only for such an old warehouse
 
     if not set(tagging.TAG_TABLES) & set(created):
@@ -340,13 +352,47 @@ def insert_staged(con: duckdb.DuckDBPyConnection, batch_dirs: list[str] | list[P
     """Insert every staged batch, table by table in LOAD_ORDER, inside the caller's transaction."""
     archive_staged(con, batch_dirs)
     storage.register_filesystems(con, batch_dirs)  # staging at a URL: DuckDB reads it through fsspec
-    con.execute(sql_text("macros/new_items"))
+    con.execute(sql_text("macros/snapshots"))
+    retracted = 0
     for table in LOAD_ORDER:
         files = [storage.join(d, f"{STAGED_FILE[table]}.parquet") for d in batch_dirs]
         files = [f for f in files if storage.exists(f)]
-        if files:
+        if not files:
+            continue
+        if table == "ticker_snapshots":
+            settle_snapshots(con, retracted)
+        else:
             con.execute(sql_text(f"load/{table}"), {"files": files})
-            crash_point("load")  # after the first table: a transaction half done
+        if table == "snapshot_versions":
+            retracted = snapshot_changes(con)
+            con.execute(sql_text("macros/new_items"))  # reads snapshot_added, which now exists
+        crash_point("load")  # after the first table: a transaction half done
+
+
+def snapshot_changes(con: duckdb.DuckDBPyConnection, rekey_stored: bool = False) -> int:
+    """Store the staged versions (temp table staged_versions), decide each touched capture's snapshot and
+    remove the stored snapshots that are no longer one; return how many were removed.
+
+    A removal is rare (a more complete version of a stored capture, a copy dated earlier): only then are
+    the stored items read, so a load that only adds never reads the history. rekey_stored: the versions
+    are the stored snapshots themselves (an upgrade), whose items move to their capture's id.
+    """
+    con.execute(sql_text("load/snapshot_changes"))
+    if rekey_stored:
+        con.execute(sql_text("load/rekey_stored_items"))
+    ((retracted,),) = con.execute(sql_text("internal/retracted_count")).fetchall()
+    if retracted:
+        con.execute(sql_text("load/snapshot_retract"))
+    return retracted
+
+
+def settle_snapshots(con: duckdb.DuckDBPyConnection, retracted: int) -> None:
+    """Add the snapshots decided (snapshot_added), count again what the removed ones counted in, and give
+    the touched captures' dumps their status (loaded, or superseded)."""
+    con.execute(sql_text("load/ticker_snapshots"))
+    if retracted:
+        con.execute(sql_text("load/snapshot_recount"))
+    con.execute(sql_text("load/dump_statuses"))
 
 
 class _ChecksRefused(Exception):

@@ -70,24 +70,37 @@ def build_tables(
 ) -> dict[str, pa.Table]:
     """Return one Arrow table per staged table for a batch of parsed dumps (one row per file, dump, item...).
 
+    Each file holding a dump is a sighting of it, dated by its own capture time: `versions` has one row
+    per sighting of a usable ticker (the load keys them by capture and keeps the most complete version of
+    each: README "What a snapshot is"), `dumps` one per dump, dated by its earliest sighting.
     `unreadable` files (no bytes) get a file and a reject row. `raw` holds each dump's bytes, which the
     load keeps in the raw archive as `raw_file`. With a taxonomy, the batch's distinct headlines and
     articles are tagged and tokenized too. With a future_tolerance, no capture time later than
-    ingested_at + future_tolerance is stored: the next capture method dates the dump (flagged
-    `future_<method>_time_ignored`), or, when none is earlier, the dump is rejected.
+    ingested_at + future_tolerance is stored: the next capture method dates the file (flagged
+    `future_<method>_time_ignored`), or, when none is earlier for any of its files, the dump is rejected.
     """
     latest = None if future_tolerance is None else ingested_at + future_tolerance
-    files, dumps, raw, snapshots, tickers, articles, rejects = [], [], [], [], [], [], []
-    done: set[str] = set()
+    files, dumps, raw, versions, tickers, articles, rejects = [], [], [], [], [], [], []
+    sightings: dict[str, list[SourceFile]] = {}
+    contents: dict[str, tuple[bytes, ParsedDump]] = {}
     for source, content, parsed in batch:
         files.append(_file_row(source, ingested_at, run_id))
-        if source.dump_id in done:
-            continue  # the same bytes under another file name: one dump, two file versions
-        done.add(source.dump_id)
+        sightings.setdefault(source.dump_id, []).append(source)
+        contents.setdefault(source.dump_id, (content, parsed))
+    for dump_id, sources in sightings.items():
+        content, parsed = contents[dump_id]
         stated = ticker_stated_date(parsed.ticker) if parsed.ticker else None
-        captured_at, method, skipped = resolve_capture_time(source, stated, latest)
+        # (future, time, path): a file a method dates in time first, then the earliest, then by name
+        captures = sorted(
+            (
+                (method in skipped, captured_at, stored_path(source.path), method, skipped, source)
+                for source in sources
+                for captured_at, method, skipped in [resolve_capture_time(source, stated, latest)]
+            ),
+            key=lambda capture: capture[:3],
+        )
+        future, captured_at, first_path, method, skipped, source = captures[0]
         flags = [f"future_{m}_time_ignored" for m in skipped]
-        future = method in skipped  # every method gave a time later than the tolerance
         reject_reason = (
             f"future capture time: {', '.join(skipped)} later than the run's start + "
             f"{future_tolerance.total_seconds():.0f} s (TICKERHOUSE_FUTURE_TOLERANCE_S), no method earlier"
@@ -111,15 +124,15 @@ def build_tables(
                     "paragraphs": list(article.paragraphs),
                     "captions": list(article.captions),
                     "body": "\n".join(article.paragraphs),
-                    "first_dump_id": source.dump_id,
+                    "first_dump_id": dump_id,
                     "first_captured_at": captured_at,
                 }
             )
         status = "loaded" if usable else "rejected"
         dumps.append(
             {
-                "dump_id": source.dump_id,
-                "first_path": stored_path(source.path),
+                "dump_id": dump_id,
+                "first_path": first_path,
                 "size_bytes": len(content),  # of the bytes read (the file may have changed since its stat)
                 "raw_file": raw_file,
                 "encoding": parsed.encoding or None,
@@ -133,33 +146,36 @@ def build_tables(
                 "run_id": run_id,
             }
         )
-        raw.append({"dump_id": source.dump_id, "content": content})
+        raw.append({"dump_id": dump_id, "content": content})
         if not usable:
             rejects.append(_reject_row(source, reject_reason or "", ingested_at, run_id))
             continue
         if parsed.ticker:
-            snapshots.append(
+            tickers.append((dump_id, parsed.ticker))
+            versions.extend(
                 {
-                    "snapshot_id": source.dump_id,
-                    "captured_at": captured_at,
-                    "capture_method": method,
+                    "dump_id": dump_id,
+                    "captured_at": at,
+                    "capture_method": how,
                     "n_items": len(parsed.ticker),
                     "stated_date": stated,
+                    "size_bytes": len(content),
                 }
+                for late, at, _, how, _, _ in captures
+                if not late
             )
-            tickers.append(parsed.ticker)
     for source, reason in unreadable:
         files.append(_file_row(source, ingested_at, run_id))
         rejects.append(_reject_row(source, reason, ingested_at, run_id))
-    items, headlines, editions = _items_table(snapshots, tickers)
-    for snapshot, edition in zip(snapshots, editions, strict=True):
-        snapshot["edition"] = edition
+    items, headlines, editions = _items_table(tickers)
+    for version in versions:
+        version["edition"] = editions[version["dump_id"]]
     articles_df = _articles_frame(articles, outlets)
     tables = {
         "files": _rows("files", files),
         "dumps": _rows("dumps", dumps),
         "raw": _rows("raw", raw),
-        "snapshots": _rows("snapshots", snapshots),
+        "versions": _rows("versions", versions),
         "items": items,
         "articles": to_arrow("articles", articles_df),
         "rejects": _rows("rejects", rejects),
@@ -180,6 +196,7 @@ def _file_row(source: SourceFile, seen_at: datetime, run_id: str) -> dict:
         "dump_id": source.dump_id or None,
         "seen_at": seen_at,
         "run_id": run_id,
+        "manifest_captured_at": source.manifest_captured_at,
     }
 
 
@@ -209,7 +226,8 @@ _DICT = pa.dictionary(pa.int32(), pa.string())
 STAGED_SCHEMAS: dict[str, pa.Schema] = {
     "files": pa.schema(
         [("path", pa.string()), ("size_bytes", pa.int64()), ("mtime_ns", pa.int64()),
-         ("dump_id", pa.string()), ("seen_at", _TS), ("run_id", pa.string())]
+         ("dump_id", pa.string()), ("seen_at", _TS), ("run_id", pa.string()),
+         ("manifest_captured_at", _TS)]
     ),
     "dumps": pa.schema(
         [("dump_id", pa.string()), ("first_path", pa.string()), ("size_bytes", pa.int64()),
@@ -220,13 +238,16 @@ STAGED_SCHEMAS: dict[str, pa.Schema] = {
          ("run_id", pa.string())]
     ),
     "raw": pa.schema([("dump_id", pa.string()), ("content", pa.binary())]),
-    "snapshots": pa.schema(
-        [("snapshot_id", pa.string()), ("captured_at", _TS), ("capture_method", pa.string()),
-         ("n_items", pa.int32()), ("stated_date", pa.date32()), ("edition", pa.string())]
+    # One per sighting of a usable ticker: the load keys them by capture (sql/load/snapshot_versions.sql).
+    "versions": pa.schema(
+        [("dump_id", pa.string()), ("captured_at", _TS), ("capture_method", pa.string()),
+         ("n_items", pa.int32()), ("stated_date", pa.date32()), ("size_bytes", pa.int64()),
+         ("edition", pa.string())]
     ),
-    # Dictionary-encoded: ~50 items a snapshot, most of them the headlines of the snapshot before.
+    # One per headline per dump with a ticker, dictionary-encoded: ~50 items a dump, most of them the
+    # headlines of the dump before. The load gives them to each snapshot the dump is read as.
     "items": pa.schema(
-        [("snapshot_id", _DICT), ("captured_at", _TS), ("position", pa.int32()), ("headline", _DICT),
+        [("dump_id", _DICT), ("position", pa.int32()), ("headline", _DICT),
          ("headline_id", _DICT), ("language", _DICT)]
     ),
     "articles": pa.schema(
@@ -291,15 +312,18 @@ def _headline_facts(texts: list[str]) -> list[tuple[str, str]]:
 
 
 def _items_table(
-    snapshots: list[dict], tickers: list[tuple[str, ...]]
-) -> tuple[pa.Table, pd.DataFrame, list[str]]:
-    """Return the batch's items, its distinct headlines, and each snapshot's edition.
+    dump_tickers: list[tuple[str, tuple[str, ...]]],
+) -> tuple[pa.Table, pd.DataFrame, dict[str, str]]:
+    """Return the batch's items, its distinct headlines, and each dump's edition, from (dump_id, ticker).
 
-    Items: one row per headline per snapshot, with the snapshot's capture time (what headline_days and
-    headlines aggregate). Edition: the language most of the snapshot's headlines are in (ties: the first
-    alphabetically). Columns are dictionary-encoded over the distinct texts: a ticker repeats most
-    headlines of the snapshot before it, so each text, id and language is stored and converted once.
+    Items: one row per headline per dump with a ticker (the load gives them each snapshot's capture time,
+    what headline_days and headlines aggregate). Edition: the language most of the ticker's headlines are
+    in (ties: the first alphabetically). Columns are dictionary-encoded over the distinct texts: a ticker
+    repeats most headlines of the one before it, so each text, id and language is stored and converted
+    once.
     """
+    dump_ids = [dump_id for dump_id, _ in dump_tickers]
+    tickers = [ticker for _, ticker in dump_tickers]
     index: dict[str, int] = {}
     codes = np.fromiter(
         (index.setdefault(text, len(index)) for ticker in tickers for text in ticker), dtype=np.int32
@@ -309,7 +333,7 @@ def _items_table(
     ids = [f[0] for f in facts]
     languages = [f[1] for f in facts]
     lengths = np.fromiter(map(len, tickers), dtype=np.int32, count=len(tickers))
-    snapshot_of_item = np.repeat(np.arange(len(tickers), dtype=np.int32), lengths)
+    dump_of_item = np.repeat(np.arange(len(tickers), dtype=np.int32), lengths)
     position = np.arange(len(codes), dtype=np.int32) - np.repeat(np.cumsum(lengths) - lengths, lengths) + 1
 
     def encoded(values: list[str]) -> tuple[pa.DictionaryArray, np.ndarray]:
@@ -324,10 +348,7 @@ def _items_table(
     language, language_of_item = encoded(languages)
     items = pa.Table.from_arrays(
         [
-            pa.DictionaryArray.from_arrays(
-                pa.array(snapshot_of_item), pa.array([s["snapshot_id"] for s in snapshots], pa.string())
-            ),
-            pa.array([s["captured_at"] for s in snapshots], _TS).take(pa.array(snapshot_of_item)),
+            pa.DictionaryArray.from_arrays(pa.array(dump_of_item), pa.array(dump_ids, pa.string())),
             pa.array(position, type=pa.int32()),
             encoded(texts)[0],
             encoded(ids)[0],
@@ -339,8 +360,8 @@ def _items_table(
     # The language dictionary is sorted, so argmax (the first maximum) breaks ties alphabetically.
     names = language.dictionary.to_pylist()
     counts = np.zeros((len(tickers), max(len(names), 1)), dtype=np.int32)
-    np.add.at(counts, (snapshot_of_item, language_of_item), 1)  # every snapshot has at least one item
-    return items, headlines, [names[i] for i in counts.argmax(axis=1)]
+    np.add.at(counts, (dump_of_item, language_of_item), 1)  # every ticker has at least one item
+    return items, headlines, dict(zip(dump_ids, (names[i] for i in counts.argmax(axis=1)), strict=True))
 
 
 def _articles_frame(articles: list[dict], outlets: pd.DataFrame) -> pd.DataFrame:

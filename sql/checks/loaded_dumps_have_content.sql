@@ -3,4 +3,4 @@ select d.dump_id, d.first_path
 from raw_dumps as d
 where d.status = 'loaded'
   and d.article_id is null
-  and not exists (select 1 from ticker_snapshots s where s.snapshot_id = d.dump_id)
+  and not exists (select 1 from ticker_snapshots s where s.dump_id = d.dump_id)

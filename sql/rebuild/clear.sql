@@ -13,6 +13,7 @@ delete from headline_days;
 delete from headlines;
 delete from ticker_items;
 delete from ticker_snapshots;
+delete from snapshot_versions;
 delete from headline_topics;
 delete from headline_tokens;
 delete from articles;

@@ -6,5 +6,6 @@ create table if not exists dump_files (
     dump_id varchar,                      -- null when the file could not be read
     seen_at timestamptz not null,
     run_id varchar not null,
+    manifest_captured_at timestamptz,     -- the capture time a manifest gave the file when it was seen
     primary key (path, size_bytes, mtime_ns)
 );

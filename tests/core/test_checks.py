@@ -38,8 +38,8 @@ def con() -> duckdb.DuckDBPyConnection:
         {"t1": T1},
     )
     con.execute(
-        "insert into ticker_snapshots values ('s1', $t1, 'filename', 'fr', 3, null), "
-        "('s2', $t2, 'filename', 'fr', 2, null)",
+        "insert into ticker_snapshots values ('s1', $t1, 'filename', 'fr', 3, null, 's1'), "
+        "('s2', $t2, 'filename', 'fr', 2, null, 's2')",
         times,
     )
     con.execute(

@@ -32,8 +32,8 @@ def _insert_snapshot(
     con: duckdb.DuckDBPyConnection, snapshot_id: str, at: datetime, headlines: list[str]
 ) -> None:
     con.execute(
-        "insert into ticker_snapshots values (?, ?, 'filename', 'fr', ?, null)",
-        [snapshot_id, at, len(headlines)],
+        "insert into ticker_snapshots values (?, ?, 'filename', 'fr', ?, null, ?)",
+        [snapshot_id, at, len(headlines), snapshot_id],
     )
     for position, headline_id in enumerate(headlines, start=1):
         con.execute(

@@ -52,7 +52,7 @@ def test_run_is_recorded_and_read_back():
         con.execute(
             "insert into rejects values (?, ?, '/landing/x', ?, null, ?, 'run-1')", [key, key, reason, at]
         )
-    con.execute("insert into dump_files values ('/landing/1.txt', 10, 123, 'd1', ?, 'run-1')", [at])
+    con.execute("insert into dump_files values ('/landing/1.txt', 10, 123, 'd1', ?, 'run-1', null)", [at])
 
     outcome = wh.run_outcome(con, "run-1")
     summary = {"run_id": "run-1", "started_at": at, "finished_at": at, "files_seen": 4, "files_new": 4}

@@ -131,7 +131,7 @@ def test_damaged_file_loaded_with_its_repair(sample_run, sample_kinds, kind):
     [(status, repairs, n_items)] = query(
         target,
         "select d.status, d.repairs, s.n_items from dump_files f join raw_dumps d using (dump_id) "
-        "left join ticker_snapshots s on s.snapshot_id = d.dump_id where f.path = ?",
+        "left join ticker_snapshots s on s.dump_id = d.dump_id where f.path = ?",
         [path],
     )
     assert status == "loaded"
@@ -156,9 +156,9 @@ def test_cp1252_and_article_only_and_empty_entries(sample_run, sample_kinds):
     by_kind = {k: p for p, k in sample_kinds.items()}
     sql = (
         "select d.encoding, d.article_id is not null, s.n_items, "
-        "(select count(*) from ticker_items i where i.snapshot_id = d.dump_id and i.headline = '') "
+        "(select count(*) from ticker_items i where i.snapshot_id = s.snapshot_id and i.headline = '') "
         "from dump_files f join raw_dumps d using (dump_id) "
-        "left join ticker_snapshots s on s.snapshot_id = d.dump_id where f.path = ?"
+        "left join ticker_snapshots s on s.dump_id = d.dump_id where f.path = ?"
     )
     assert query(target, sql, [by_kind["cp1252"]])[0][:2] == ("cp1252", True)
     # an article without a ticker: loaded, no snapshot
@@ -181,7 +181,7 @@ def test_seed_loads_with_its_ticker_date(sample_run):
     [(method, captured, n_items)] = query(
         target,
         "select s.capture_method, s.captured_at, s.n_items from dump_files f "
-        "join ticker_snapshots s on s.snapshot_id = f.dump_id where f.path = ?",
+        "join ticker_snapshots s on s.dump_id = f.dump_id where f.path = ?",
         [str(SAMPLE_DIR / SEED_NAME)],
     )
     assert (method, n_items) == ("ticker_date", 48)

@@ -18,7 +18,8 @@ CONTENT = {
     "raw_dumps": "dump_id, first_path, size_bytes, encoding, repairs, line_labels, "
     "captured_at, capture_method, status, article_id",
     "dump_files": "path, size_bytes, mtime_ns, dump_id",
-    "ticker_snapshots": "snapshot_id, captured_at, capture_method, edition, n_items, stated_date",
+    "ticker_snapshots": "snapshot_id, captured_at, capture_method, edition, n_items, stated_date, dump_id",
+    "snapshot_versions": "snapshot_id, dump_id, captured_at, capture_method, n_items, size_bytes",
     "ticker_items": "snapshot_id, position, headline_id, headline, language",
     "headline_days": "day, headline_id, slots, snapshots, best_position",
     "headlines": "headline_id, headline, language, first_seen, last_seen, n_snapshots",

@@ -96,6 +96,22 @@ def _corpus(root: Path, seed: bytes) -> tuple[Path, dict[str, str]]:
     (part2 / "manifest.csv").write_bytes(
         "file,captured_at\ncp1252.txt,2024-12-23 11:00:00\n".encode("utf-16")
     )
+    # one capture, stated by the file name, read half-written (part2, ingested first by the split run)
+    # and again complete (part1): one snapshot, the complete one, the half kept superseded
+    captured = seed.replace(b"Cours des devises", b"Cours des devises (h)")
+    stamp = "maghress-fr_20241224T080000Z.txt"
+    put(part2 / stamp, captured[: len(captured) // 2], "superseded")
+    put(part1 / stamp, captured, "loaded: filename")
+    # one content stated at two instants (the ticker had not moved): a snapshot at each
+    unmoved = seed + b"\nvariante i\n"
+    put(part1 / "maghress-fr_20241224T090000Z.txt", unmoved, "loaded: filename")
+    put(part2 / "maghress-fr_20241224T091500Z.txt", unmoved, "loaded: filename")
+    # a content with no stated time in two files: dated by the earlier mtime, which the split run sees last
+    unstated = seed.replace("du lundi 23 décembre 2024".encode(), b"du jour") + b"\nvariante t\n"
+    put(part1 / "page-early.txt", unstated, "loaded: mtime")
+    _write_time(part1 / "page-early.txt", "2024-12-24T10:00:00+00:00")
+    put(part2 / "page-late.txt", unstated, "loaded: mtime")
+    _write_time(part2 / "page-late.txt", "2024-12-24T12:00:00+00:00")
     return landing, expected
 
 
@@ -118,18 +134,20 @@ def ingested(prefect_harness, seed_bytes, tmp_path_factory) -> dict:
 def test_every_file_ends_loaded_with_its_flag_or_rejected_with_its_reason(ingested):
     target = ingested["one"]
     got = {}
-    for path, _, method, repairs, reason in query(
+    for path, status, method, repairs, reason in query(
         target,
         "select f.path, d.status, d.capture_method, d.repairs, r.reason from dump_files as f "
         "left join raw_dumps as d using (dump_id) "
         "left join rejects as r on r.path = f.path or (r.dump_id is not null and r.dump_id = f.dump_id)",
     ):
-        got[path] = f"rejected: {reason}" if reason else ("loaded", method, list(repairs or []))
+        got[path] = f"rejected: {reason}" if reason else (status, method, list(repairs or []))
     assert set(got) == {stored_path(p) for p in ingested["expected"]}
     for path, outcome in ingested["expected"].items():
         found = got[stored_path(path)]
         if outcome.startswith("rejected"):
             assert found == outcome, path
+        elif outcome == "superseded":
+            assert found[0] == "superseded", (path, found)
         else:
             assert found[0] == "loaded", (path, found)
             flag = outcome.partition(": ")[2]
@@ -145,6 +163,23 @@ def test_the_run_reports_every_file_and_its_checks_pass(ingested):
 
 def test_another_order_and_split_gives_the_same_warehouse(ingested, fingerprint_of):
     assert fingerprint_of(ingested["split"]) == fingerprint_of(ingested["one"])
+
+
+def test_a_snapshot_is_one_capture_in_the_corpus(ingested):
+    for target in (ingested["one"], ingested["split"]):
+        by_time = dict(
+            query(
+                target,
+                "select strftime(captured_at, '%d %H:%M'), count(*) from ticker_snapshots "
+                "where captured_at >= '2024-12-24' and captured_at < '2024-12-25' group by 1",
+            )
+        )
+        # the half-written and complete capture at 08:00 is one; the unmoved ticker counts at 09:00 and
+        # 09:15; the unstated content once, at its earlier mtime (10:00), never at 12:00
+        assert by_time == {"24 08:00": 1, "24 09:00": 1, "24 09:15": 1, "24 10:00": 1}
+        assert query(
+            target, "select n_items from ticker_snapshots where captured_at = '2024-12-24 08:00Z'"
+        ) == [(48,)]
 
 
 def test_exports_keep_working(ingested, tmp_path):

@@ -164,4 +164,4 @@ def test_a_dump_over_its_time_budget_is_rejected_and_the_batch_goes_on(tmp_path,
     rejects = pq.read_table(tmp_path / "b" / "rejects.parquet").to_pylist()
     assert [(r["path"], r["reason"]) for r in rejects] == [(str(tmp_path / "hostile.txt"), "too slow")]
     assert "over its time budget of 0.5 s" in rejects[0]["detail"]
-    assert pq.read_table(tmp_path / "b" / "snapshots.parquet").num_rows == 1  # the good dump staged
+    assert pq.read_table(tmp_path / "b" / "versions.parquet").num_rows == 1  # the good dump staged

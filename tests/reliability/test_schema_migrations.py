@@ -166,11 +166,11 @@ def _version_3_warehouse_with_relative_paths(target: Path, project: Path) -> Non
     con.execute("update raw_dumps set first_path = replace(first_path, ?, '')", [prefix])
     con.execute(
         "insert into dump_files select ? || path, size_bytes, mtime_ns, dump_id, seen_at + interval 1 hour, "
-        "'absolute-run' from dump_files where path = 'data/sample/a.txt'",
+        "'absolute-run', null from dump_files where path = 'data/sample/a.txt'",
         [prefix],
     )
     # A URL is known as written: the migration leaves it as it is.
-    con.execute("insert into dump_files values ('s3://bucket/a.txt', 1, 1, null, now(), 'url-run')")
+    con.execute("insert into dump_files values ('s3://bucket/a.txt', 1, 1, null, now(), 'url-run', null)")
     con.execute("update schema_meta set value = '3' where key = 'schema_version'")
     con.close()
 
@@ -272,6 +272,13 @@ def _schema_1_warehouse(target: Path, reference: Path) -> None:
             )
         elif table == "schema_meta":
             con.execute("insert into w1.schema_meta values ('schema_version', '1')")
+        elif table in ("ticker_snapshots", "ticker_items"):
+            # before schema 6 a snapshot was keyed by its dump (the reference has one snapshot per dump)
+            con.sql(
+                "select t.* replace (s.dump_id as snapshot_id) from ref.ticker_snapshots as s "
+                "join query_table(?) as t using (snapshot_id)",
+                params=[f"ref.{table}"],
+            ).select(*columns).insert_into(f"w1.{table}")
         else:
             con.table(f"ref.{table}").select(*columns).insert_into(f"w1.{table}")
     con.execute("detach ref")

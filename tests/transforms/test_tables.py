@@ -86,7 +86,7 @@ def test_a_dump_no_method_dates_before_the_tolerance_is_rejected(seed_bytes, out
     )
     (dump,) = tables["dumps"].to_pylist()
     (reject,) = tables["rejects"].to_pylist()
-    assert dump["status"] == "rejected" and tables["snapshots"].num_rows == 0
+    assert dump["status"] == "rejected" and tables["versions"].num_rows == 0
     assert reject["reason"] == "future capture time" and "manifest, mtime" in reject["detail"]
 
 
@@ -102,7 +102,7 @@ def outlets() -> pd.DataFrame:
 def test_seed_capture_time_comes_from_its_ticker(seed_bytes, outlets):
     parsed = parse_dump(seed_bytes)
     tables = _build([(_source("000_46a3b748499c8f06.txt"), seed_bytes, parsed)], outlets)
-    snapshot = tables["snapshots"].iloc[0]
+    snapshot = tables["versions"].iloc[0]
     assert snapshot["capture_method"] == "ticker_date"
     assert snapshot["stated_date"] == date(2024, 12, 23)
     assert snapshot["captured_at"] == pd.Timestamp("2024-12-22T23:00:00Z")
@@ -179,4 +179,4 @@ def test_rejected_dump_gets_a_reject_row_and_no_snapshot(outlets):
     tables = _build([(_source("x.txt"), b"", parse_dump(b""))], outlets)
     assert tables["rejects"][["reason", "detail"]].values.tolist() == [["empty file", "0 bytes"]]
     assert tables["dumps"]["status"].tolist() == ["rejected"]
-    assert tables["snapshots"].empty and tables["items"].empty
+    assert tables["versions"].empty and tables["items"].empty

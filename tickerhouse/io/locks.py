@@ -1,4 +1,4 @@
-"""The run lock: one writer (ingest, export, retag, rebuild) at a time per state dir."""
+"""The run lock: one writer (ingest, export, retag, rebuild) at a time per warehouse and per state dir."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import os
 import sys
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -31,20 +31,41 @@ def _holder(lock_path: Path) -> str:
         return ""
 
 
-@contextmanager
-def run_lock(state_dir: Path, timeout_s: float) -> Iterator[None]:
-    """Hold the ingest lock (one ingest at a time per state dir), waiting up to timeout_s for it.
+def warehouse_lock_path(warehouse: Path) -> Path:
+    """Return the lock file of a warehouse: beside its file, named after its resolved path (`w.duckdb.lock`).
 
-    The holder writes its pid, command and start time into the lock file; a writer that has to wait says
-    once, on stderr, whom it waits for, and names the holder again if it gives up.
+    Resolved, so every spelling of one warehouse (relative, absolute, through a symlink) takes one lock.
+    """
+    resolved = warehouse.resolve()
+    return resolved.with_name(resolved.name + ".lock")
+
+
+@contextmanager
+def run_lock(state_dir: Path, warehouse: Path, timeout_s: float) -> Iterator[None]:
+    """Hold the run lock of the warehouse and of the state dir, waiting up to timeout_s for both.
+
+    The warehouse's lock (beside its file) serializes writers whatever state dir each uses; the state
+    dir's (`ingest.lock`) keeps two warehouses sharing one state dir from clearing each other's staging.
+    Always taken in that order (state dir, then warehouse), so two writers never wait on each other.
+    The holder writes its pid, command and start time into each lock file; a writer that has to wait
+    says once, on stderr, whom it waits for, and names the holder again if it gives up.
     """
     state_dir.mkdir(parents=True, exist_ok=True)
-    lock_path = (state_dir / "ingest.lock").resolve()
+    warehouse.parent.mkdir(parents=True, exist_ok=True)
+    deadline = time.monotonic() + timeout_s
+    with ExitStack() as held:
+        for lock_path in ((state_dir / "ingest.lock").resolve(), warehouse_lock_path(warehouse)):
+            held.enter_context(_locked(lock_path, deadline, timeout_s))
+        yield
+
+
+@contextmanager
+def _locked(lock_path: Path, deadline: float, timeout_s: float) -> Iterator[None]:
+    """Hold one lock file (at once when this process holds it already), waiting until the deadline."""
     if lock_path in _HELD:
         yield
         return
     with open(lock_path, "a+", encoding="utf-8") as handle:  # "a+": waiting must not erase the holder's line
-        deadline = time.monotonic() + timeout_s
         told = False
         while True:
             try:
@@ -54,12 +75,13 @@ def run_lock(state_dir: Path, timeout_s: float) -> Iterator[None]:
                 holder = _holder(lock_path) or "another writer"
                 if time.monotonic() >= deadline:
                     raise IngestBusyError(
-                        f"another ingest is running (lock {state_dir / 'ingest.lock'}, held by {holder}); "
+                        f"another ingest is running (lock {lock_path}, held by {holder}); "
                         f"waited {timeout_s:.0f} s"
                     ) from None
                 if not told:
                     print(
-                        f"tickerhouse: waiting up to {timeout_s:.0f} s for the run lock, held by {holder}",
+                        f"tickerhouse: waiting up to {timeout_s:.0f} s for the run lock, held by {holder} "
+                        f"(lock {lock_path})",
                         file=sys.stderr,
                         flush=True,
                     )
