@@ -6,7 +6,6 @@ import codecs
 import re
 from dataclasses import dataclass
 
-import ftfy
 from selectolax.lexbor import LexborHTMLParser
 
 from tickerhouse.transforms.utf16 import utf16_without_bom
@@ -143,9 +142,10 @@ def _finish(
             )
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
-    if may_show_mojibake and _MOJIBAKE_HINT.search(text) and ftfy.badness.is_bad(text):
-        fixed = ftfy.fix_encoding(text)
-        if fixed != text:
+    if may_show_mojibake and _MOJIBAKE_HINT.search(text):
+        import ftfy  # on demand: its import (wcwidth's tables) costs ~0.3 s, and few dumps show the hint
+
+        if ftfy.badness.is_bad(text) and (fixed := ftfy.fix_encoding(text)) != text:
             text = fixed
             repairs.append("mojibake_repaired")
     if _HTML_START.match(text, _after_prolog(text)):
