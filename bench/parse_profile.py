@@ -18,9 +18,10 @@ import time
 from pathlib import Path
 
 from tickerhouse.io.discovery import find_new_files
-from tickerhouse.resources import OUTLETS_CSV
+from tickerhouse.resources import OUTLETS_CSV, read_taxonomy
 from tickerhouse.samples.corpus import write_corpus
 from tickerhouse.staging import read_and_stage
+from tickerhouse.transforms.language import load_models
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -45,6 +46,7 @@ def main(argv: list[str] | None = None) -> int:
         files, _ = find_new_files([str(work / "corpus")], set())
         warm, rest = files[: args.batch], files[args.batch :]
         batches = [rest[i : i + args.batch] for i in range(0, len(rest), args.batch)]
+        read_taxonomy(), load_models()  # as a worker does when it starts: the first batch may be all Arabic
         stage_all([warm], work / "staged", "warm")
 
         started = time.perf_counter()

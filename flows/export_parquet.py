@@ -12,7 +12,6 @@ import json
 import os
 import shutil
 import time
-import tomllib
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -29,8 +28,9 @@ from prefect.cache_policies import NO_CACHE
 
 from tickerhouse import warehouse as wh
 from tickerhouse.errors import ChecksFailedError
+from tickerhouse.export_contract import load_datasets
 from tickerhouse.io.locks import run_lock
-from tickerhouse.resources import SQL_DIR, sql_text
+from tickerhouse.resources import sql_text
 from tickerhouse.settings import load_settings
 from tickerhouse.transforms.export_plan import (
     NULL_PARTITION,
@@ -38,12 +38,10 @@ from tickerhouse.transforms.export_plan import (
     Dataset,
     ExportContractError,
     contract_drift,
-    parse_datasets,
     plan_partitions,
     render_dictionary,
 )
 
-EXPORT_SQL = SQL_DIR / "export"
 STATE_FILE = "_state.json"
 DICTIONARY_FILE = "data_dictionary.md"
 # A reader that resolved `current` just before a swap keeps reading the version it replaced.
@@ -54,16 +52,6 @@ SHOWN_FAILURES = 10
 
 class ExportCheckError(ChecksFailedError):
     """A warehouse check or a dataset key check found offending rows; nothing was exported."""
-
-
-def load_datasets() -> list[Dataset]:
-    """Return every dataset of sql/export (one .sql query each) with its columns.toml contract."""
-    spec = tomllib.loads((EXPORT_SQL / "columns.toml").read_text(encoding="utf-8"))
-    grains = {
-        p.stem: p.read_text(encoding="utf-8").splitlines()[0].removeprefix("--").strip()
-        for p in EXPORT_SQL.glob("*.sql")
-    }
-    return parse_datasets(spec, grains)
 
 
 def _relation(con: duckdb.DuckDBPyConnection, dataset: Dataset) -> duckdb.DuckDBPyRelation:
@@ -197,13 +185,6 @@ def _prune_versions(out: Path) -> None:
     for path in versions:
         if path.name not in keep:
             shutil.rmtree(path, ignore_errors=True)
-
-
-def write_dictionary(path: Path) -> Path:
-    """Write the data dictionary of every exported dataset to path (e.g. docs/data_dictionary.md)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(render_dictionary(load_datasets()), encoding="utf-8")
-    return path
 
 
 @contextmanager

@@ -375,7 +375,7 @@ def cmd_sql(args: argparse.Namespace) -> int:
 def cmd_export(args: argparse.Namespace) -> int:
     """Run the export_parquet flow (or only write the data dictionary) and print what it wrote."""
     if args.dictionary:
-        from tickerhouse.flows.export_parquet import write_dictionary
+        from tickerhouse.export_contract import write_dictionary
 
         print(f"wrote {write_dictionary(Path(args.dictionary))}")
         return 0

@@ -46,8 +46,10 @@ def read_taxonomy(path: Path = TOPICS_TOML) -> Taxonomy:
     return _compiled_taxonomy(path, path.stat().st_mtime_ns)
 
 
-@lru_cache(maxsize=4)  # compiling takes ~0.5 s; a worker process handles many batches
+@lru_cache(maxsize=4)  # a worker process handles many batches
 def _compiled_taxonomy(path: Path, mtime_ns: int) -> Taxonomy:
+    from tickerhouse.settings import load_settings
     from tickerhouse.transforms.topics import load_taxonomy
 
-    return load_taxonomy(path.read_text(encoding="utf-8"))
+    # The compiled matchers are kept under the state dir: ~1-2 s to compile, a few ms to load.
+    return load_taxonomy(path.read_text(encoding="utf-8"), load_settings().state_dir / "cache")

@@ -6,7 +6,6 @@ import codecs
 import re
 from dataclasses import dataclass
 
-import ftfy
 from selectolax.lexbor import LexborHTMLParser
 
 from tickerhouse.transforms.utf16 import utf16_without_bom
@@ -21,9 +20,13 @@ BINARY_CONTROL_SHARE = 0.05
 # check is costly, so it runs only on text showing one of these lead characters before a continuation.
 _MOJIBAKE_LEADS = "\u00c2\u00c3\u00c5\u00ce\u00cf\u00d8\u00d9\u00da\u00db\u00e2"
 _MOJIBAKE_HINT = re.compile(f"[{_MOJIBAKE_LEADS}][\u0080-\u00bf\u0152-\u2122]")
-# The lead characters in UTF-8 (all in U+00C0-U+00FF: 0xC3, then the code point - 0x40). Text decoded
-# from UTF-8 can show the hint only if its bytes hold one; a bytes scan finds that ~9x faster.
-_MOJIBAKE_LEAD_BYTES = re.compile(b"\xc3[" + bytes(ord(c) - 0x40 for c in _MOJIBAKE_LEADS) + b"]")
+# The hint in UTF-8: a lead character (U+00C0-U+00FF: 0xC3, then the code point - 0x40), then one whose
+# first byte is 0xC2-0xE2 (U+0080 to U+2122), NUL bytes between (removed before the hint is looked for).
+# Text decoded from UTF-8 can show the hint only where its bytes do; a bytes scan finds that ~9x faster,
+# and French text's "â", "Î" before a letter do not count.
+_MOJIBAKE_HINT_BYTES = re.compile(
+    b"\xc3[" + bytes(ord(c) - 0x40 for c in _MOJIBAKE_LEADS) + b"]\x00*[\xc2-\xe2]"
+)
 _CONTROL = re.compile(r"[\x01-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # The same characters as bytes: what UTF-8 and cp1252 decode them from. Deleting every other byte value
 # (bytes.translate, ~6x faster than the regex) tells whether a file can hold any control character.
@@ -119,7 +122,7 @@ def decode_bytes(data: bytes) -> Decoded:
         text, encoding, more = _decode_lines_mixed(data)
         repairs.extend(more)
     may_hold_control = bool(data.translate(None, _NOT_CONTROL_BYTES))
-    may_show_mojibake = encoding != "utf-8" or _MOJIBAKE_LEAD_BYTES.search(data) is not None
+    may_show_mojibake = encoding != "utf-8" or _MOJIBAKE_HINT_BYTES.search(data) is not None
     return _finish(text, encoding, repairs, may_hold_control, may_show_mojibake)
 
 
@@ -139,9 +142,10 @@ def _finish(
             )
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
-    if may_show_mojibake and _MOJIBAKE_HINT.search(text) and ftfy.badness.is_bad(text):
-        fixed = ftfy.fix_encoding(text)
-        if fixed != text:
+    if may_show_mojibake and _MOJIBAKE_HINT.search(text):
+        import ftfy  # on demand: its import (wcwidth's tables) costs ~0.3 s, and few dumps show the hint
+
+        if ftfy.badness.is_bad(text) and (fixed := ftfy.fix_encoding(text)) != text:
             text = fixed
             repairs.append("mojibake_repaired")
     if _HTML_START.match(text, _after_prolog(text)):

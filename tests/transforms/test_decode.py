@@ -6,7 +6,15 @@ import random
 
 import pytest
 
-from tickerhouse.transforms.decode import TICKER_SEPARATOR, BinaryContentError, decode_bytes, html_to_text
+from tickerhouse.transforms.decode import (
+    _MOJIBAKE_HINT,
+    _MOJIBAKE_HINT_BYTES,
+    _MOJIBAKE_LEADS,
+    TICKER_SEPARATOR,
+    BinaryContentError,
+    decode_bytes,
+    html_to_text,
+)
 
 NBSP = "\u00a0"
 
@@ -231,3 +239,25 @@ def test_html_detection_is_linear_in_what_precedes_the_text(head):
     decoded = decode_bytes((head + "Un titre\u00a0\u00a0\u00a0\u00a0\n").encode())
     assert time.perf_counter() - started < 1.0
     assert "html_page_converted" not in decoded.repairs
+
+
+def test_the_mojibake_byte_scan_finds_every_text_the_hint_would():
+    """The bytes pre-check may pass more than the text hint, never less: every lead character before every
+    character of the BMP's first blocks (with the NUL bytes a crash leaves between them, removed later)."""
+    for lead in _MOJIBAKE_LEADS:
+        for code in range(0x20, 0x3000):
+            if 0xD800 <= code <= 0xDFFF:
+                continue
+            pair = lead + chr(code)
+            if _MOJIBAKE_HINT.search(pair):
+                for gap in (b"", b"\x00\x00"):
+                    data = lead.encode() + gap + chr(code).encode()
+                    assert _MOJIBAKE_HINT_BYTES.search(data), pair
+
+
+def test_french_circumflexes_skip_the_mojibake_check():
+    text = "Le bâtiment de l'Île et l'âge d'or: Châteaux\n"
+    decoded = decode_bytes(text.encode())
+    assert (decoded.text, decoded.repairs) == (text, ())
+    assert _MOJIBAKE_HINT_BYTES.search(text.encode()) is None
+    assert _MOJIBAKE_HINT_BYTES.search(_mojibake(text))
