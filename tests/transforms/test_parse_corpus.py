@@ -21,13 +21,13 @@ from tickerhouse.transforms.tables import build_tables
 INGESTED_AT = datetime(2025, 2, 1, tzinfo=UTC)
 # sha256 of each table's rows (their Python values, in order) for generate_corpus(600, bad_ratio=0.1).
 DIGESTS = {
-    "files": "40c82cb973414dfaed0c1d63b7ecc2da4e006c4a2e11edd5acaec393ec4ecec8",
-    "dumps": "7540bda1e30d2f5ff2c67347d0b223d53305e8f3f473e413b5740d6f0ace13c2",
-    "raw": "b33178736c7703f85da5fb48336d9e3f8a37eee3fbf7fd2602e1d17ca7bc2ec1",
-    "snapshots": "a2eeed030f98b8fcc48adca1a436a124a96f0a93ee11c15fe5cf32aca6c2c18f",
-    "items": "e064ddbd4d8930a4bdc1ac6898dea1f6793cb4763a439530c509c8c805f7875e",
     "articles": "26a1cac36f2e147b3339b280a30140e7063976717dfb52ed5f20058d8d12d8b8",
+    "dumps": "0e09d376ae5f0499e5954bce693db38b5332187ac4b781ff535abb3e38f496f7",
+    "files": "cf33d3e403dcea3104f66368ec49bf2994788d8344f6dfff3db0863f4bcb26aa",
+    "items": "127c68a690bbb85cb6b3d01cb3b7fcea83329b8a00974a8c1e3cb8936872cf4b",
+    "raw": "b33178736c7703f85da5fb48336d9e3f8a37eee3fbf7fd2602e1d17ca7bc2ec1",
     "rejects": "7e192fcd1e65b9258e99c9ff475544dff7fbd33793e143c78d8d221af9e538ac",
+    "versions": "2225b3fba865a9d764eb4b15e510081842b9d1a73cf928d618bc79993e6323e2",
 }
 
 
