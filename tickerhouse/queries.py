@@ -1,9 +1,9 @@
 """The saved queries a user runs (sql/queries/): their grain, their parameters and the defaults these take.
 
 Each file states its grain on its first line and then declares every `$name` it binds, one comment line
-each: `-- param days = 30: days back from the newest article` (`= null` binds NULL; no `= ...` means
-the parameter is required). `tickerhouse sql --list` prints these lines; `--saved` fills the defaults in
-and refuses a parameter the query does not declare, before the warehouse is opened. Plain Python, no
+each, with its default: `-- param days = 30: days back from the newest article` (`= null` binds NULL).
+`tickerhouse sql --list` prints these lines; `--saved` fills the defaults in and refuses a parameter the
+query does not declare, before the warehouse is opened. Plain Python, no
 imports beyond the standard library: `sql --list` pays no pandas or DuckDB.
 """
 
@@ -16,21 +16,17 @@ from tickerhouse.errors import UsageError
 from tickerhouse.resources import sql_names, sql_text
 
 FOLDER = "queries"
-_PARAM = re.compile(r"^--\s*param\s+(?P<name>\w+)(?:\s*=\s*(?P<default>[^:]+?))?\s*:\s*(?P<doc>.*)$")
+_PARAM = re.compile(r"^--\s*param\s+(?P<name>\w+)\s*=\s*(?P<default>[^:]+?)\s*:\s*(?P<doc>.*)$")
 _BOUND = re.compile(r"\$(\w+)")
 
 
 @dataclass(frozen=True)
 class Param:
-    """One declared parameter: its name, its default as given on the command line (None: required)."""
+    """One declared parameter: its name, its default as it would be given on the command line, its doc."""
 
     name: str
-    default: str | None
+    default: str
     doc: str
-
-    @property
-    def required(self) -> bool:
-        return self.default is None
 
     def value(self, given: str | None) -> str | None:
         """Return what is bound: the given text, else the default (`null` binds NULL)."""
@@ -48,22 +44,18 @@ class SavedQuery:
     text: str
 
     def bind(self, given: dict[str, str]) -> dict[str, str | None]:
-        """Return every parameter's value (given, else default); refuse unknown or missing ones (exit 2)."""
+        """Return every parameter's value (given, else its default); refuse an undeclared one (exit 2)."""
         known = {p.name: p for p in self.params}
         if unknown := sorted(set(given) - set(known)):
             have = ", ".join(known) or "none"
             raise UsageError(f"saved query {self.name!r} has no parameter {', '.join(unknown)} (has: {have})")
-        if missing := [p.name for p in self.params if p.required and p.name not in given]:
-            wanted = " ".join(f"--param {m}=..." for m in missing)
-            raise UsageError(f"saved query {self.name!r} needs {wanted}")
         return {name: p.value(given.get(name)) for name, p in known.items()}
 
     def usage(self) -> list[str]:
         """Return the lines `sql --list` prints for this query: name and grain, then one per parameter."""
         lines = [f"{self.name}: {self.grain}"]
         for p in self.params:
-            shown = f"{p.name}=VALUE (required)" if p.required else f"{p.name}={p.default}"
-            lines.append(f"    --param {shown:<18} {p.doc}".rstrip())
+            lines.append(f"    --param {f'{p.name}={p.default}':<18} {p.doc}".rstrip())
         return lines
 
 

@@ -112,7 +112,7 @@ def test_busy_run_lock_exits_3(tmp_path, capsys, command):
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["sql"], "give a QUERY or --saved NAME"),
+        (["sql"], "give a QUERY, --saved NAME or --list"),
         (["sql", "--saved", "no_such_query"], "no saved query 'no_such_query'"),
         (["retag", "--taxonomy", "{tmp}/nope.toml"], "no taxonomy file"),
     ],
