@@ -124,7 +124,7 @@ def run_line(deployment: str, run: FlowRun, ingest_summary: list[dict] | None = 
 
     The files come from the run's `ingest-summary` artifact (rows of section, item, value), when it has one.
     """
-    parts = [f"{deployment}: {run.state_name or run.state_type}"]
+    parts = [f"{deployment}: {run.state.name if run.state else run.state_name}"]
     if ingest_summary:
         value = {(r["section"], r["item"]): r["value"] for r in ingest_summary}
         parts.append(
