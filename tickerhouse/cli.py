@@ -639,6 +639,8 @@ def cmd_trends(args: argparse.Namespace) -> int:
             raise UsageError("--plot draws a trend series; --rising has none to draw")
         check_plot_path(Path(args.plot))
         _writable(Path(args.plot), "the plot")
+    if date_from and args.rising:
+        raise UsageError("--rising compares the days ending --to with the ones before; --from does not apply")
     if date_from and args.to and date_from > args.to:
         raise UsageError(f"--from {date_from} is after --to {args.to}")
     topics = [t.strip() for t in args.topic.split(",") if t.strip()] if args.topic else None
@@ -647,7 +649,10 @@ def cmd_trends(args: argparse.Namespace) -> int:
         if topics:
             check_topics(con, topics)
         if args.rising:
-            frame = rising_topics(con, args.to, args.days)
+            ranked = rising_topics(con, args.to, args.days)
+            # --topic keeps those topics' rows of the ranking of every topic
+            frame = ranked[ranked["topic"].isin(topics)] if topics else ranked
+            frame.attrs = ranked.attrs
         else:
             frame = trend_series(con, topics, args.by, date_from, args.to)
     finally:

@@ -259,6 +259,8 @@ def test_cli_trends_json_and_plots(warehouse_file, tmp_path, capsys):
         (["--from", "2024-12-03", "--to", "2024-12-02"], "--from 2024-12-03 is after --to 2024-12-02"),
         (["--plot", "{tmp}/w.duckdb/t.png"], "is a file, not a folder"),
         (["--rising", "--days", "0"], "--days wants 1 or more"),
+        (["--rising", "--from", "2024-12-01"], "--from does not apply"),
+        (["--rising", "--topic", "defence"], "unknown topic 'defence': nearest 'defense'"),
     ],
 )
 def test_cli_trends_refuses_bad_arguments_before_printing(warehouse_file, tmp_path, capsys, args, message):
@@ -301,6 +303,7 @@ def test_cli_trends_rising_csv_says_its_day_and_windows(warehouse_file, capsys):
     assert main(["trends", "--rising", "--warehouse", str(warehouse_file), "--format", "csv"]) == 0
     captured = capsys.readouterr()
     assert captured.out.splitlines()[0].startswith("topic,score,share_now")
+    assert {line.split(",")[0] for line in captured.out.splitlines()[1:]} == {"defense", "football"}
     # the newest day is 2024-12-04 in Casablanca (00:30 local); the baseline is the 28 days before
     assert captured.err.splitlines()[0] == (
         "rising topics as of 2024-12-04: share of ticker slots 2024-12-04 to 2024-12-04 (1 day) "
@@ -308,8 +311,10 @@ def test_cli_trends_rising_csv_says_its_day_and_windows(warehouse_file, capsys):
     )
     args = ["trends", "--rising", "--days", "2", "--to", "2024-12-03", "--warehouse", str(warehouse_file)]
     assert main(args) == 0
-    windows = capsys.readouterr().err.splitlines()[0]
-    assert "ticker slots 2024-12-02 to 2024-12-03 (2 days) against 2024-11-04 to 2024-12-01" in windows
+    captured = capsys.readouterr()
+    assert "ticker slots 2024-12-02 to 2024-12-03 (2 days) against 2024-11-04 to 2024-12-01" in captured.err
+    assert main([*args, "--topic", "football", "--format", "csv"]) == 0
+    assert [line.split(",")[0] for line in capsys.readouterr().out.splitlines()] == ["topic", "football"]
 
 
 def test_cli_tag_prints_language_topics_and_terms(tmp_path, capsys):
