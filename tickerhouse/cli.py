@@ -204,15 +204,16 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     return _checks_outcome(summary)
 
 
-def _writable(target: Path, what: str) -> None:
-    """Refuse (exit 2), before any work, a place a command would write to that it cannot write to.
+def _writable(target: Path, what: str, is_folder: bool = False) -> None:
+    """Refuse (exit 2), before any work, a file (or folder) a command would write that it cannot write.
 
-    The nearest folder that exists on the way to `target` must be a folder and take a new file: the
-    same test the write will meet, made with a probe file rather than guessed from permission bits.
+    The nearest folder that exists on the way to `target` (a file's own folder first) must be a folder
+    and take a new file: the same test the write will meet, made with a probe file rather than guessed
+    from permission bits (which root ignores).
     """
     import tempfile
 
-    folder = target.absolute()
+    folder = (target if is_folder else target.parent).absolute()
     while not folder.exists() and folder != folder.parent:
         folder = folder.parent
     if not folder.is_dir():
@@ -289,8 +290,6 @@ def _flow(name: str) -> Callable[..., dict]:
     PREFECT_API_URL, the `tickerhouse server` when it answers. Otherwise a temporary server starts here
     at once, Prefect is imported while it starts, and it stops when the command ends or is killed.
     """
-    import os
-
     state_dir = load_settings().state_dir
     api, why_none = server.find_api(state_dir)
     temporary = None
@@ -441,7 +440,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
         print(f"wrote {write_dictionary(Path(args.dictionary))}")
         return 0
-    _writable(Path(args.out or load_settings().export_dir), "the export to")
+    _writable(Path(args.out or load_settings().export_dir), "the export to", is_folder=True)
     target = _existing_warehouse(args.warehouse)
     since = args.since.isoformat() if args.since else None
     with _writer(args.lock_timeout, target):

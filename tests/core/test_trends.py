@@ -245,6 +245,7 @@ def test_cli_trends_json_and_plots(warehouse_file, tmp_path, capsys):
         ("2024-12-03", "defense", 0.25),
     }
     assert (tmp_path / "t.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert main([*args, "--plot", str(tmp_path / "t.png")]) == 0  # drawn again over the last one
     assert main([*args, "--plot", str(tmp_path / "t.html")]) == 0
     page = (tmp_path / "t.html").read_text(encoding="utf-8")
     assert "plotly.js v" in page and "<table" in page and "football" in page
