@@ -8,9 +8,27 @@ is not up, or the one at PREFECT_API_URL.
 from __future__ import annotations
 
 import inspect
+import json
 import os
+import sys
+import threading
+from datetime import UTC, datetime
+from typing import TextIO
 
 from prefect import serve
+from prefect.client.orchestration import SyncPrefectClient, get_client
+from prefect.client.schemas.filters import (
+    ArtifactFilter,
+    ArtifactFilterFlowRunId,
+    ArtifactFilterKey,
+    DeploymentFilter,
+    DeploymentFilterName,
+    FlowRunFilter,
+    FlowRunFilterEndTime,
+    FlowRunFilterState,
+    FlowRunFilterStateType,
+)
+from prefect.client.schemas.objects import TERMINAL_STATES, FlowRun
 from prefect.deployments.runner import RunnerDeployment
 from prefect.logging import get_logger
 from prefect.schedules import Cron, Interval, Schedule
@@ -30,6 +48,9 @@ ENRICH_CRON = "5-59/15 * * * *"
 ENRICH_LIMIT = 2000
 # 02:30 Casablanca: after the day's last captures, before analysts start.
 EXPORT_CRON = "30 2 * * *"
+
+# How often `serve` asks the server which runs ended: a run takes tens of seconds, 5 s is prompt enough.
+REPORT_EVERY_S = 5.0
 
 log = get_logger("tickerhouse.serve")
 
@@ -98,11 +119,76 @@ def build_deployments(
     return deployments if retag is None else [*deployments, retag]
 
 
+def run_line(deployment: str, run: FlowRun, ingest_summary: list[dict] | None = None) -> str:
+    """`ingest-landing: Completed, files new 12, loaded 11, rejected 1, 23.4 s`: one ended run.
+
+    The files come from the run's `ingest-summary` artifact (rows of section, item, value), when it has one.
+    """
+    parts = [f"{deployment}: {run.state.name if run.state else run.state_name}"]
+    if ingest_summary:
+        value = {(r["section"], r["item"]): r["value"] for r in ingest_summary}
+        parts.append(
+            f"files new {value[('files', 'new')]}, loaded {value[('dumps', 'loaded')]}, "
+            f"rejected {value[('dumps', 'rejected')]}"
+        )
+    parts.append(f"{run.total_run_time.total_seconds():.1f} s")
+    return ", ".join(parts)
+
+
+class RunReporter(threading.Thread):
+    """Print one line (run_line) per run of the served deployments as it ends, polling the API."""
+
+    def __init__(self, deployments: list[str], out: TextIO = sys.stdout) -> None:
+        super().__init__(name="tickerhouse-run-reporter", daemon=True)
+        self.deployments = deployments
+        self.out = out
+        self.since = datetime.now(UTC)
+        self.reported: set = set()
+        self.stopped = threading.Event()
+        self.names: dict = {}  # deployment id -> name
+
+    def run(self) -> None:
+        with get_client(sync_client=True) as client:
+            while not self.stopped.wait(REPORT_EVERY_S):
+                try:
+                    self.report_ended(client)
+                except Exception as err:  # a server hiccup must not stop serving; the next poll retries
+                    log.warning("cannot read the runs that ended: %s", err)
+
+    def report_ended(self, client: SyncPrefectClient) -> None:
+        """Print the line of each run that ended since serving started and was not reported yet."""
+        runs = client.read_flow_runs(
+            flow_run_filter=FlowRunFilter(
+                state=FlowRunFilterState(type=FlowRunFilterStateType(any_=list(TERMINAL_STATES))),
+                end_time=FlowRunFilterEndTime(after_=self.since),
+            ),
+            deployment_filter=DeploymentFilter(name=DeploymentFilterName(any_=self.deployments)),
+        )
+        for run in sorted(runs, key=lambda r: r.end_time or self.since):
+            if run.id in self.reported:
+                continue
+            if run.deployment_id not in self.names:
+                self.names[run.deployment_id] = client.read_deployment(run.deployment_id).name
+            artifacts = client.read_artifacts(
+                artifact_filter=ArtifactFilter(
+                    flow_run_id=ArtifactFilterFlowRunId(any_=[run.id]),
+                    key=ArtifactFilterKey(any_=["ingest-summary"]),
+                )
+            )
+            summary = json.loads(artifacts[0].data) if artifacts else None
+            print(run_line(self.names[run.deployment_id], run, summary), file=self.out, flush=True)
+            self.reported.add(run.id)
+
+
 def serve_deployments(deployments: list[RunnerDeployment], api_url: str | None = None) -> None:
-    """Register the deployments on the server at api_url (default: PREFECT_API_URL) and run their runs."""
-    if api_url is None:
-        serve(*deployments)
-        return
-    os.environ["PREFECT_API_URL"] = api_url  # flow-run subprocesses inherit it
-    with temporary_settings({PREFECT_API_URL: api_url}):
-        serve(*deployments)
+    """Register the deployments on the server at api_url (default: PREFECT_API_URL) and run their runs,
+    printing one line per run as it ends."""
+    if api_url is not None:
+        os.environ["PREFECT_API_URL"] = api_url  # flow-run subprocesses inherit it
+    with temporary_settings({PREFECT_API_URL: api_url} if api_url else {}):
+        reporter = RunReporter([d.name for d in deployments])
+        reporter.start()
+        try:
+            serve(*deployments)
+        finally:
+            reporter.stopped.set()

@@ -13,7 +13,9 @@ import csv
 import importlib
 import json
 import logging
+import os
 import sys
+import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
@@ -22,6 +24,7 @@ from typing import TYPE_CHECKING
 
 from tickerhouse import server
 from tickerhouse.errors import (
+    ApiUnreachableError,
     BusyError,
     ChecksFailedError,
     NewerSchemaError,
@@ -30,8 +33,9 @@ from tickerhouse.errors import (
     TickerhouseError,
     UsageError,
     first_line,
+    user_message,
 )
-from tickerhouse.resources import OUTLETS_CSV, SQL_DIR
+from tickerhouse.resources import OUTLETS_CSV
 from tickerhouse.settings import RUNNERS, SettingsError, load_settings
 from tickerhouse.transforms.export_plan import ExportContractError
 
@@ -41,7 +45,8 @@ if TYPE_CHECKING:
 FORMATS = ("table", "csv", "json")
 
 # The exit code of every error a command raises (README, "Commands"), applied once, in main(); the first
-# row that matches wins. Any other exception is a bug: it keeps its traceback.
+# row that matches wins. Any other exception is a bug: it keeps its traceback. A closed stdout (`| head`)
+# is no error: main() exits quietly with 141, as a Unix tool killed by SIGPIPE does.
 EXIT_CODES: tuple[tuple[type[Exception], int], ...] = (
     (ChecksFailedError, 1),  # a check found offending rows (ingest, rebuild, export)
     (ExportContractError, 1),  # an export query and sql/export/columns.toml disagree
@@ -49,21 +54,45 @@ EXIT_CODES: tuple[tuple[type[Exception], int], ...] = (
     (SettingsError, 2),  # a TICKERHOUSE_* variable holds a value tickerhouse cannot use
     (UsageError, 2),  # a bad argument
     (FileNotFoundError, 2),  # no such file, folder or warehouse (NotFoundError; a missing --file too)
+    (NotADirectoryError, 2),  # a path through a file (`--out report.html/x`)
+    (IsADirectoryError, 2),  # a folder where a file belongs
+    (PermissionError, 2),  # a path the user may not read or write
     (BusyError, 3),  # the run lock held past --lock-timeout, or the warehouse file being written
     (NewerSchemaError, 4),  # the warehouse's schema is newer than this tickerhouse
+    (ApiUnreachableError, 5),  # the Prefect API given does not answer
     (TickerhouseError, 1),  # any other error a user can act on (nothing to plot)
+    (OSError, 1),  # any other OS error (an I/O error, a full disk outside ingest's own line)
 )
+# `yes | head` exits 141 in a shell: 128 + SIGPIPE (13).
+EXIT_BROKEN_PIPE = 141
+
+
+def _json_value(value: object) -> object:
+    """A value JSON has no type for: dates and times in ISO 8601, arrays as lists, anything else as text."""
+    if isinstance(value, date):  # datetime too
+        return value.isoformat()
+    if hasattr(value, "tolist"):  # a NumPy array or scalar of a DataFrame cell
+        return value.tolist()
+    return str(value)
+
+
+def _csv_cell(value: object) -> object:
+    """A CSV cell: a list or struct as its JSON (`["football","sports"]`), anything else as csv writes it."""
+    if isinstance(value, list | tuple | dict):
+        return json.dumps(value, ensure_ascii=False, default=_json_value, separators=(",", ":"))
+    return value
 
 
 def print_rows(columns: list[str], rows: list[tuple], fmt: str) -> None:
-    """Print query rows as an aligned table, CSV, or JSON lines (dates and times in ISO 8601)."""
+    """Print query rows as an aligned table, CSV (lists and structs as JSON), or JSON lines (dates and
+    times in ISO 8601)."""
     if fmt == "csv":
         writer = csv.writer(sys.stdout)
         writer.writerow(columns)
-        writer.writerows(rows)
+        writer.writerows([_csv_cell(v) for v in row] for row in rows)
     elif fmt == "json":
         for row in rows:
-            print(json.dumps(dict(zip(columns, row, strict=True)), ensure_ascii=False, default=str))
+            print(json.dumps(dict(zip(columns, row, strict=True)), ensure_ascii=False, default=_json_value))
     elif rows:
         import pandas as pd
 
@@ -123,15 +152,12 @@ def parse_file(path: Path) -> dict:
 
 
 def cmd_parse(args: argparse.Namespace) -> int:
-    """Print one JSON object per file, without touching the warehouse."""
-    status = 0
+    """Print one JSON object per file, without touching the warehouse; every file must exist (exit 2)."""
+    if missing := [name for name in args.files if not Path(name).is_file()]:
+        raise NotFoundError(f"no such file: {', '.join(missing)}")
     for name in args.files:
-        try:
-            print(json.dumps(parse_file(Path(name)), ensure_ascii=False))
-        except OSError as err:
-            print(f"tickerhouse parse: cannot read {name}: {err}", file=sys.stderr)
-            status = 1
-    return status
+        print(json.dumps(parse_file(Path(name)), ensure_ascii=False))
+    return 0
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
@@ -176,6 +202,27 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     if summary["files_settling"]:
         print(f"  {len(summary['files_settling'])} files still being written: left for the next run")
     return _checks_outcome(summary)
+
+
+def _writable(target: Path, what: str, is_folder: bool = False) -> None:
+    """Refuse (exit 2), before any work, a file (or folder) a command would write that it cannot write.
+
+    The nearest folder that exists on the way to `target` (a file's own folder first) must be a folder
+    and take a new file: the same test the write will meet, made with a probe file rather than guessed
+    from permission bits (which root ignores).
+    """
+    import tempfile
+
+    folder = (target if is_folder else target.parent).absolute()
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    if not folder.is_dir():
+        raise UsageError(f"cannot write {what} {target}: {folder} is a file, not a folder")
+    try:
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as err:
+        raise UsageError(f"cannot write {what} {target}: {user_message(err)}") from err
 
 
 def _existing_warehouse(warehouse: str | None) -> Path:
@@ -244,8 +291,6 @@ def _flow(name: str) -> Callable[..., dict]:
     PREFECT_API_URL, the `tickerhouse server` when it answers. Otherwise a temporary server starts here
     at once, Prefect is imported while it starts, and it stops when the command ends or is killed.
     """
-    import os
-
     state_dir = load_settings().state_dir
     api, why_none = server.find_api(state_dir)
     temporary = None
@@ -264,12 +309,22 @@ def _flow(name: str) -> Callable[..., dict]:
         )
     else:
         print(f"Prefect API: {api.url} ({api.source})", file=sys.stderr, flush=True)
+        _answering(api)
     if api is not None and "prefect" not in sys.modules:
         os.environ["PREFECT_API_URL"] = api.url  # read once, when Prefect is imported (next line)
     flow = getattr(importlib.import_module(f"tickerhouse.flows.{name}"), name)
     if temporary is not None:
         temporary.wait_ready()
     return flow
+
+
+def _answering(api: server.Api) -> None:
+    """Refuse (exit 5), before Prefect is imported, a Prefect API that does not answer its health check."""
+    if not server.healthy(api.url, timeout_s=5.0):
+        raise ApiUnreachableError(
+            f"the Prefect API at {api.url} ({api.source}) does not answer: start it, point PREFECT_API_URL "
+            "at a running server, or unset it (README, 'Commands')"
+        )
 
 
 def _run_flow(flow: Callable[..., dict], quiet: bool = True, **params: object) -> dict:
@@ -343,17 +398,23 @@ def _read_only(warehouse: str | None) -> duckdb.DuckDBPyConnection:
 
 
 def cmd_sql(args: argparse.Namespace) -> int:
-    """Run a query (or a saved one from sql/queries) on a read-only connection and print the rows."""
+    """Run a query (or a saved one from sql/queries) on a read-only connection and print the rows; or
+    list the saved queries with their parameters and defaults."""
+    from tickerhouse.queries import saved_queries, saved_query
+
+    if args.list:
+        print("saved queries (tickerhouse sql --saved NAME [--param NAME=VALUE ...]; values shown: defaults)")
+        for saved in saved_queries():
+            print("\n".join(saved.usage()))
+        return 0
+    params: dict | None = _params(args.param) or None
     if args.saved:
-        saved = SQL_DIR / "queries" / f"{args.saved}.sql"
-        if not saved.exists():
-            names = sorted(p.stem for p in (SQL_DIR / "queries").glob("*.sql"))
-            raise UsageError(f"no saved query {args.saved!r}; have {names}")
-        query = saved.read_text(encoding="utf-8")
+        saved = saved_query(args.saved)
+        query, params = saved.text, saved.bind(params or {})
     elif args.query:
         query = args.query
     else:
-        raise UsageError("give a QUERY or --saved NAME")
+        raise UsageError("give a QUERY, --saved NAME or --list")
     import duckdb
 
     from tickerhouse import warehouse as wh
@@ -361,7 +422,7 @@ def cmd_sql(args: argparse.Namespace) -> int:
     wh.refuse_unsafe_statements(query)
     con = _read_only(args.warehouse)
     try:
-        cursor = con.execute(query, _params(args.param) or None)
+        cursor = con.execute(query, params)
         columns = [d[0] for d in cursor.description]
         rows = cursor.fetchall()
     except duckdb.Error as err:
@@ -375,10 +436,12 @@ def cmd_sql(args: argparse.Namespace) -> int:
 def cmd_export(args: argparse.Namespace) -> int:
     """Run the export_parquet flow (or only write the data dictionary) and print what it wrote."""
     if args.dictionary:
+        _writable(Path(args.dictionary), "the data dictionary")
         from tickerhouse.export_contract import write_dictionary
 
         print(f"wrote {write_dictionary(Path(args.dictionary))}")
         return 0
+    _writable(Path(args.out or load_settings().export_dir), "the export to", is_folder=True)
     target = _existing_warehouse(args.warehouse)
     since = args.since.isoformat() if args.since else None
     with _writer(args.lock_timeout, target):
@@ -394,11 +457,20 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     """Serve the scheduled deployments, against the tickerhouse server (started with --start-server) or
-    the one at PREFECT_API_URL."""
+    the one at PREFECT_API_URL, which must answer before Prefect is even imported."""
+    settings = load_settings()
+    api = None
+    if not args.start_server:
+        api, why_none = server.find_api(settings.state_dir)
+        if api is None:
+            raise UsageError(
+                f"schedules need a Prefect server ({why_none}): run `tickerhouse server start` or "
+                "`make serve` (or add --start-server), or set PREFECT_API_URL to a running one"
+            )
+        _answering(api)
     from tickerhouse.flows.serve import build_deployments, serve_deployments
     from tickerhouse.io import storage
 
-    settings = load_settings()
     landing = args.landing or settings.landing
     deployments = build_deployments(
         landing=landing if storage.is_url(landing) else str(Path(landing).resolve()),
@@ -406,19 +478,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
         export_dir=str(Path(args.export_dir or settings.export_dir).resolve()),
         ingest_interval_s=args.ingest_interval,
     )
-    if args.start_server:
-        with server.long_lived(settings.state_dir, args.port) as (api_url, started):
-            stops = "Ctrl-C stops both" if started else "Ctrl-C stops serving; the server stays up"
-            print(f"prefect server up at {api_url.removesuffix('/api')}; serving ({stops})")
-            serve_deployments(deployments, api_url)
+    if api is not None:
+        serve_deployments(deployments, api.url)
         return 0
-    api, why_none = server.find_api(settings.state_dir)
-    if api is None:
-        raise UsageError(
-            f"schedules need a Prefect server ({why_none}): run `tickerhouse server start` or `make serve` "
-            "(or add --start-server), or set PREFECT_API_URL to a running one"
-        )
-    serve_deployments(deployments, api.url)
+    with server.long_lived(settings.state_dir, args.port) as (api_url, started):
+        stops = "Ctrl-C stops both" if started else "Ctrl-C stops serving; the server stays up"
+        print(f"prefect server up at {api_url.removesuffix('/api')}; serving ({stops})")
+        serve_deployments(deployments, api_url)
     return 0
 
 
@@ -560,18 +626,41 @@ def cmd_retag(args: argparse.Namespace) -> int:
 
 
 def cmd_trends(args: argparse.Namespace) -> int:
-    """Print topic attention per day/week/month (or rising topics) and optionally plot it."""
-    from tickerhouse.trends import rising_topics, trend_series, write_plot
+    """Print topic attention per day/week/month (or rising topics) and optionally plot it.
 
+    Every argument is checked first (the plot's file, the topics, the dates), so a refusal prints
+    nothing but its one line.
+    """
+    from tickerhouse.trends import check_plot_path, check_topics, rising_topics, trend_series, write_plot
+
+    date_from = getattr(args, "from")
+    if args.plot:
+        if args.rising:
+            raise UsageError("--plot draws a trend series; --rising has none to draw")
+        check_plot_path(Path(args.plot))
+        _writable(Path(args.plot), "the plot")
+    if date_from and args.rising:
+        raise UsageError("--rising compares the days ending --to with the ones before; --from does not apply")
+    if date_from and args.to and date_from > args.to:
+        raise UsageError(f"--from {date_from} is after --to {args.to}")
+    topics = [t.strip() for t in args.topic.split(",") if t.strip()] if args.topic else None
     con = _read_only(args.warehouse)
     try:
+        if topics:
+            check_topics(con, topics)
         if args.rising:
-            frame = rising_topics(con, args.to, args.days)
+            ranked = rising_topics(con, args.to, args.days)
+            # --topic keeps those topics' rows of the ranking of every topic
+            frame = ranked[ranked["topic"].isin(topics)] if topics else ranked
+            frame.attrs = ranked.attrs
         else:
-            topics = [t.strip() for t in args.topic.split(",") if t.strip()] if args.topic else None
-            frame = trend_series(con, topics, args.by, getattr(args, "from"), args.to)
+            frame = trend_series(con, topics, args.by, date_from, args.to)
     finally:
         con.close()
+    if "period_start" in frame:  # a DATE: DuckDB hands it to pandas as a timestamp
+        frame["period_start"] = frame["period_start"].dt.date
+    if windows := frame.attrs.get("windows"):
+        print(windows.describe(), file=sys.stderr)
     print_rows(list(frame.columns), list(frame.itertuples(index=False, name=None)), args.format)
     if "tagged_share" in frame and len(frame) and frame["tagged_share"].min() < 1:
         print(
@@ -595,6 +684,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     out = Path(args.out)
     if out.suffix.lower() not in (".html", ".htm"):
         raise UsageError(f"--out wants an .html file, got {out.name!r}")
+    _writable(out, "the report")
     con = _read_only(args.warehouse)
     try:
         page = build_report(con, Path(args.warehouse or load_settings().warehouse).name)
@@ -611,9 +701,17 @@ def cmd_report(args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser of every subcommand."""
     parser = argparse.ArgumentParser(prog="tickerhouse", description=__doc__)
+    debug_help = "on an error, print its traceback before its one line (exit code unchanged)"
+    parser.add_argument("--debug", action="store_true", help=debug_help)
+    # --debug after the command too; SUPPRESS keeps the subcommand from resetting one given before it
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=debug_help)
     sub = parser.add_subparsers(dest="command", required=True)
 
-    p = sub.add_parser("ingest", help="ingest new dumps into the warehouse")
+    def add(name: str, help: str) -> argparse.ArgumentParser:
+        return sub.add_parser(name, help=help, parents=[common])
+
+    p = add("ingest", help="ingest new dumps into the warehouse")
     p.add_argument("paths", nargs="*", help="files, folders or fsspec URLs (default: data/raw)")
     p.add_argument("--warehouse", help="DuckDB file (default: $TICKERHOUSE_WAREHOUSE)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -627,24 +725,25 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dask-address", help="tcp://host:port of a Dask scheduler (default: a local cluster)")
     p.set_defaults(func=cmd_ingest)
 
-    p = sub.add_parser("rebuild", help="re-derive derived tables from the stored dump bytes")
+    p = add("rebuild", help="re-derive derived tables from the stored dump bytes")
     p.add_argument("--warehouse", help="DuckDB file (default: $TICKERHOUSE_WAREHOUSE)")
     p.add_argument("--lock-timeout", type=float, metavar="SECONDS", help="wait for an ingest, then exit 3")
     p.set_defaults(func=cmd_rebuild)
 
-    p = sub.add_parser("parse", help="print how each file is read, as JSON lines")
+    p = add("parse", help="print how each file is read, as JSON lines")
     p.add_argument("files", nargs="+")
     p.set_defaults(func=cmd_parse)
 
-    p = sub.add_parser("sql", help="run a read-only query on the warehouse")
+    p = add("sql", help="run a read-only query on the warehouse")
     p.add_argument("query", nargs="?")
     p.add_argument("--saved", help="name of a query in sql/queries")
-    p.add_argument("--param", action="append", default=[], help="NAME=VALUE bound as $NAME")
+    p.add_argument("--list", action="store_true", help="list saved queries, their parameters and defaults")
+    p.add_argument("--param", action="append", default=[], help="NAME=VALUE bound as $NAME (see --list)")
     p.add_argument("--format", choices=FORMATS, default="table")
     p.add_argument("--warehouse")
     p.set_defaults(func=cmd_sql)
 
-    p = sub.add_parser("export", help="export the warehouse as Hive-partitioned Parquet")
+    p = add("export", help="export the warehouse as Hive-partitioned Parquet")
     p.add_argument("--out", help="export folder (default: $TICKERHOUSE_EXPORT_DIR, exports/)")
     p.add_argument(
         "--since",
@@ -657,7 +756,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lock-timeout", type=float, metavar="SECONDS", help="wait for an ingest, then exit 3")
     p.set_defaults(func=cmd_export)
 
-    p = sub.add_parser("serve", help="serve the scheduled deployments (ingest, export, retag)")
+    p = add("serve", help="serve the scheduled deployments (ingest, export, retag)")
     p.add_argument("--start-server", action="store_true", help="start a local Prefect server first")
     p.add_argument("--port", type=int, default=4200, help="port of the started server (default 4200)")
     p.add_argument("--landing", help="folder or URL to scan (default: $TICKERHOUSE_LANDING)")
@@ -668,32 +767,32 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(func=cmd_serve)
 
-    p = sub.add_parser("server", help="start, stop or show the local Prefect server every command uses")
+    p = add("server", help="start, stop or show the local Prefect server every command uses")
     p.add_argument("action", choices=("start", "stop", "status"))
     p.add_argument("--port", type=int, default=server.DEFAULT_PORT, help="port to start it on (default 4200)")
     p.add_argument("--no-ui", action="store_true", help="start it without the web UI")
     p.set_defaults(func=cmd_server)
 
-    p = sub.add_parser("tag", help="print the topics of texts (and the terms that matched) as JSON lines")
+    p = add("tag", help="print the topics of texts (and the terms that matched) as JSON lines")
     p.add_argument("texts", nargs="*", metavar="TEXT")
     p.add_argument("--file", help="a file of texts, one per line")
     p.add_argument("--taxonomy", help="a taxonomy TOML file (default: data/topics.toml)")
     p.set_defaults(func=cmd_tag)
 
-    p = sub.add_parser("enrich", help="embed headlines and articles not embedded yet; add the model's tags")
+    p = add("enrich", help="embed headlines and articles not embedded yet; add the model's tags")
     p.add_argument("--limit", type=int, help="at most this many headlines (and articles) in this run")
     p.add_argument("--warehouse")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument("--lock-timeout", type=float, metavar="SECONDS", help="wait for an ingest, then exit 3")
     p.set_defaults(func=cmd_enrich)
 
-    p = sub.add_parser("retag", help="re-derive every topic tag from stored text with the taxonomy")
+    p = add("retag", help="re-derive every topic tag from stored text with the taxonomy")
     p.add_argument("--warehouse")
     p.add_argument("--taxonomy", help="a taxonomy TOML file (default: data/topics.toml)")
     p.add_argument("--lock-timeout", type=float, metavar="SECONDS", help="wait for an ingest, then exit 3")
     p.set_defaults(func=cmd_retag)
 
-    p = sub.add_parser("trends", help="topic attention on the ticker over time, or rising topics")
+    p = add("trends", help="topic attention on the ticker over time, or rising topics")
     p.add_argument("--topic", help="comma-separated topic slugs (default: all)")
     p.add_argument("--by", choices=("day", "week", "month"), default="day")
     p.add_argument("--from", type=date.fromisoformat, metavar="YYYY-MM-DD", help="first period start")
@@ -705,7 +804,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--warehouse")
     p.set_defaults(func=cmd_trends)
 
-    p = sub.add_parser("report", help="write the offline, interactive report of the warehouse (one file)")
+    p = add("report", help="write the offline, interactive report of the warehouse (one file)")
     p.add_argument("--out", required=True, metavar="FILE.html", help="where to write the page")
     p.add_argument("--warehouse")
     p.set_defaults(func=cmd_report)
@@ -720,15 +819,48 @@ def exit_code(err: Exception) -> int | None:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `tickerhouse` console script: run a command, map what it raised to an exit code."""
     args = build_parser().parse_args(argv)
+    if getattr(args, "quiet", False):
+        _quiet_logs()
     try:
         load_settings()  # a TICKERHOUSE_* value tickerhouse cannot use is refused before anything runs
         return args.func(args)
+    except BrokenPipeError:
+        # The reader went away (`| head`): what is left unprinted has no one to read it.
+        if args.debug:
+            traceback.print_exc()
+        _detach_stdout()
+        return EXIT_BROKEN_PIPE
     except Exception as err:
         code = exit_code(err)
         if code is None:
             raise
-        print(f"tickerhouse {args.command}: {err}", file=sys.stderr)
+        if args.debug:
+            traceback.print_exc()
+        print(f"tickerhouse {args.command}: {user_message(err)}", file=sys.stderr)
         return code
+
+
+def _detach_stdout() -> None:
+    """Point stdout at /dev/null, so the interpreter's last flush of a closed pipe raises nothing."""
+    try:
+        fd = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):  # not a real file (a test's capture)
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, fd)
+    os.close(devnull)
+
+
+def _quiet_logs() -> None:
+    """--quiet: Prefect's and Dask's INFO lines off, in this process and in the workers it starts.
+
+    The variables reach what imports Prefect or Dask later (and the Dask workers, which inherit them);
+    the logger levels cover a Prefect already loaded (a test harness, embedded use).
+    """
+    os.environ["PREFECT_LOGGING_LEVEL"] = "WARNING"
+    os.environ["DASK_LOGGING__DISTRIBUTED"] = "warning"
+    for name in ("prefect", "distributed"):
+        logging.getLogger(name).setLevel(logging.WARNING)
 
 
 if __name__ == "__main__":

@@ -35,6 +35,19 @@ class NewerSchemaError(TickerhouseError):
     """The warehouse was made by a newer tickerhouse: refused rather than misread."""
 
 
+class ApiUnreachableError(TickerhouseError):
+    """The Prefect API a command was given (PREFECT_API_URL, the tickerhouse server) does not answer."""
+
+
 def first_line(err: BaseException) -> str:
     """Return the first line of an error's message ("" when it has none): the one line a user is shown."""
     return next(iter(str(err).strip().splitlines()), "")
+
+
+def user_message(err: BaseException) -> str:
+    """Return what the CLI prints after `tickerhouse <command>: `: an OS error's reason and file names
+    (`Permission denied: exports/v3`, no `[Errno 13]`), else the error's own message."""
+    if isinstance(err, OSError) and err.strerror:
+        names = [str(n) for n in (err.filename, err.filename2) if n is not None]
+        return ": ".join([err.strerror, *names[:1]]) + (f" -> {names[1]}" if len(names) > 1 else "")
+    return str(err)

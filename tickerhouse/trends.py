@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import tomllib
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -12,14 +13,19 @@ from typing import TYPE_CHECKING
 import duckdb
 import pandas as pd
 
+from tickerhouse.errors import UsageError
+from tickerhouse.queries import saved_query
 from tickerhouse.resources import TOPICS_TOML, sql_text
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
 GRAINS = ("day", "week", "month")
-# The trailing baseline rising topics compare against: four weeks smooths the weekly rhythm out.
-BASELINE_DAYS = 28
+# The files --plot writes: a static image, or the report's interactive chart on a page of its own.
+PLOT_SUFFIXES = (".png", ".html", ".htm")
+# The trailing baseline rising topics compare against, as sql/queries/rising_topics.sql declares it:
+# four weeks smooths the weekly rhythm out.
+BASELINE_DAYS = int(next(p.default for p in saved_query("rising_topics").params if p.name == "baseline_days"))
 # Every topic keeps its own colour in every chart (PNG and report alike): tab10 without its grey, then
 # six more picked greedily for the largest CIELAB distance to those before; the closest two of the 16
 # are 27.7 apart (CIE76), where about 10 is still easy to confuse on a thin line.
@@ -118,10 +124,67 @@ def trend_series(
     return frame
 
 
+@dataclass(frozen=True)
+class RisingWindows:
+    """The two windows rising topics compare: `days` days ending `as_of`, the BASELINE_DAYS before."""
+
+    as_of: date
+    days: int
+
+    @property
+    def now(self) -> tuple[date, date]:
+        return self.as_of - timedelta(days=self.days - 1), self.as_of
+
+    @property
+    def baseline(self) -> tuple[date, date]:
+        first_now = self.now[0]
+        return first_now - timedelta(days=BASELINE_DAYS), first_now - timedelta(days=1)
+
+    def describe(self) -> str:
+        """`rising topics as of 2024-12-25: 2024-12-25 to 2024-12-25 (1 day) against 2024-11-27 to ...`."""
+        (a, b), (c, d) = self.now, self.baseline
+        plural = "s" if self.days != 1 else ""
+        return (
+            f"rising topics as of {self.as_of}: share of ticker slots {a} to {b} ({self.days} day{plural}) "
+            f"against {c} to {d} ({BASELINE_DAYS} days before)"
+        )
+
+
 def rising_topics(con: duckdb.DuckDBPyConnection, as_of: date | None = None, days: int = 1) -> pd.DataFrame:
-    """Return one row per topic, highest rise score first (sql/queries/rising_topics.sql)."""
+    """Return one row per topic, highest rise score first (sql/queries/rising_topics.sql).
+
+    `frame.attrs["windows"]` holds the RisingWindows compared (absent when the warehouse has no day).
+    """
+    if days < 1:
+        raise UsageError(f"--days wants 1 or more, got {days}")
     params = {"as_of": as_of, "days": days, "baseline_days": BASELINE_DAYS}
-    return con.execute(sql_text("queries/rising_topics"), params).df()
+    frame = con.execute(sql_text("queries/rising_topics"), params).df()
+    last_day = as_of or con.execute(sql_text("trends/last_day")).fetchall()[0][0]
+    if last_day is not None:
+        frame.attrs["windows"] = RisingWindows(last_day, days)
+    return frame
+
+
+def check_topics(con: duckdb.DuckDBPyConnection, topics: list[str]) -> None:
+    """Refuse (exit 2) a topic slug neither the taxonomy nor the warehouse's tags know, naming the nearest.
+
+    An unknown slug would otherwise read as a topic nobody wrote about: an empty or shorter answer.
+    """
+    tagged = {t for (t,) in con.execute(sql_text("trends/tagged_topics")).fetchall()}
+    valid = sorted(set(topic_labels()) | tagged)
+    unknown = [t for t in topics if t not in valid]
+    if not unknown:
+        return
+    guesses = "; ".join(
+        f"{t!r}: nearest {difflib.get_close_matches(t, valid, n=1, cutoff=0.0)[0]!r}" for t in unknown
+    )
+    raise UsageError(f"unknown topic {guesses}; valid topics: {', '.join(valid)}")
+
+
+def check_plot_path(path: Path) -> None:
+    """Refuse (exit 2) a --plot file that is neither .png nor .html, before any query runs."""
+    if path.suffix.lower() not in PLOT_SUFFIXES:
+        raise UsageError(f"--plot wants a .png or .html file, got {path.name!r}")
 
 
 # ---------------------------------------------------------------- periods, topics, colours
@@ -326,9 +389,8 @@ def _figure_png(series: pd.DataFrame, by: str, cover: Coverage | None = None) ->
 
 def write_plot(series: pd.DataFrame, by: str, path: Path, cover: Coverage | None = None) -> None:
     """Write the trend plot: a .png, or an offline interactive .html page (the report's attention chart)."""
+    check_plot_path(path)
     suffix = path.suffix.lower()
-    if suffix not in (".png", ".html", ".htm"):
-        raise ValueError(f"--plot wants a .png or .html file, got {path.name!r}")
     if series.empty:
         raise ValueError("nothing to plot: no ticker data for these topics and dates")
     cover = cover or series.attrs.get("coverage")

@@ -1,4 +1,5 @@
 -- one row per headline first seen in the last $days days before the newest capture: the longest on the ticker first
+-- param days = 7: days back from the newest capture
 with newest as (
     select max(last_seen) as seen from headline_dwell
 )

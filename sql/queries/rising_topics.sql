@@ -1,4 +1,7 @@
 -- one row per topic: share of ticker slots in the $days days ending $as_of against the $baseline_days days before, rising first
+-- param as_of = null: the last day of the period (YYYY-MM-DD; null: the newest day)
+-- param days = 1: length of the period, in days
+-- param baseline_days = 28: length of the trailing baseline before it, in days
 --
 -- score = log2((share_now + 0.01) / (share_base + 0.01)): one point is a doubling of share. The
 -- 0.01 floor (one percent of the ticker) keeps a topic going from 0 to a single slot from

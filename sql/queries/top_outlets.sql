@@ -1,4 +1,5 @@
 -- one row per outlet: articles published in the last $days days before the newest article, most first
+-- param days = 30: days back from the newest (non-suspect) publication date
 with newest as (
     select max(published_date) as d from articles where not date_suspect
 )

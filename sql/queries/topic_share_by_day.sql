@@ -1,4 +1,5 @@
 -- one row per Africa/Casablanca day per topic over the last $days days: share of ticker slots, highest first per day
+-- param days = 14: days back from the newest day
 with newest as (
     select max(period_start) as day from topic_attention where grain = 'day'
 )

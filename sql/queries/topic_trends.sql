@@ -1,4 +1,8 @@
 -- one row per period per topic: ticker attention at grain $by (day | week | month), optional topics and date range
+-- param by = day: day | week | month
+-- param topics = null: a list of topic slugs, `[defense, football]` (null: every topic)
+-- param date_from = null: first period start (YYYY-MM-DD)
+-- param date_to = null: last period start (YYYY-MM-DD)
 select
     a.period_start,
     a.topic,

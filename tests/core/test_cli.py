@@ -60,13 +60,6 @@ def test_parse_prints_one_object_per_file(capsys, tmp_path):
     )
 
 
-def test_parse_missing_file_says_so_and_goes_on(capsys, tmp_path):
-    assert main(["parse", str(tmp_path / "nope.txt"), str(SEED)]) == 1
-    captured = capsys.readouterr()
-    assert "cannot read" in captured.err and "nope.txt" in captured.err
-    assert len(_json_lines(captured.out)) == 1
-
-
 def test_ingest_missing_path_exits_2(capsys, tmp_path):
     assert (
         main(["ingest", str(tmp_path / "missing"), "--warehouse", str(tmp_path / "w.duckdb"), "--quiet"]) == 2

@@ -112,7 +112,7 @@ def test_busy_run_lock_exits_3(tmp_path, capsys, command):
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["sql"], "give a QUERY or --saved NAME"),
+        (["sql"], "give a QUERY, --saved NAME or --list"),
         (["sql", "--saved", "no_such_query"], "no saved query 'no_such_query'"),
         (["retag", "--taxonomy", "{tmp}/nope.toml"], "no taxonomy file"),
     ],
@@ -153,6 +153,10 @@ def test_every_error_kind_has_its_code():
     assert codes[errors.ChecksFailedError] == codes[errors.QueryError] == codes[ExportContractError] == 1
     assert codes[SettingsError] == codes[errors.UsageError] == codes[FileNotFoundError] == 2
     assert (codes[errors.BusyError], codes[errors.NewerSchemaError]) == (3, 4)
+    assert codes[errors.ApiUnreachableError] == 5
+    # a path the user gave that cannot be used is theirs to fix (2); any other OS error fails the run (1)
+    assert exit_code(PermissionError(13, "Permission denied")) == exit_code(NotADirectoryError()) == 2
+    assert exit_code(OSError(5, "Input/output error")) == 1
     assert exit_code(wh.WarehouseLockedError("x")) == 3 and exit_code(wh.SchemaVersionError("x")) == 4
     assert exit_code(errors.NotFoundError("x")) == 2
     assert exit_code(KeyError("x")) is None  # a bug keeps its traceback

@@ -245,17 +245,77 @@ def test_cli_trends_json_and_plots(warehouse_file, tmp_path, capsys):
         ("2024-12-03", "defense", 0.25),
     }
     assert (tmp_path / "t.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert main([*args, "--plot", str(tmp_path / "t.png")]) == 0  # drawn again over the last one
     assert main([*args, "--plot", str(tmp_path / "t.html")]) == 0
     page = (tmp_path / "t.html").read_text(encoding="utf-8")
     assert "plotly.js v" in page and "<table" in page and "football" in page
-    # an unknown plot format is refused, not silently written
-    assert main([*args, "--plot", str(tmp_path / "t.svg")]) == 1
 
 
-def test_cli_trends_rising_csv(warehouse_file, capsys):
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        # an unknown plot format, refused before the table is printed, not silently written
+        (["--plot", "{tmp}/t.svg"], "--plot wants a .png or .html file, got 't.svg'"),
+        (["--rising", "--plot", "{tmp}/t.png"], "--rising has none to draw"),
+        (["--from", "2024-12-03", "--to", "2024-12-02"], "--from 2024-12-03 is after --to 2024-12-02"),
+        (["--plot", "{tmp}/w.duckdb/t.png"], "is a file, not a folder"),
+        (["--rising", "--days", "0"], "--days wants 1 or more"),
+        (["--rising", "--from", "2024-12-01"], "--from does not apply"),
+        (["--rising", "--topic", "defence"], "unknown topic 'defence': nearest 'defense'"),
+    ],
+)
+def test_cli_trends_refuses_bad_arguments_before_printing(warehouse_file, tmp_path, capsys, args, message):
+    argv = [a.replace("{tmp}", str(tmp_path)) for a in args]
+    assert main(["trends", *argv, "--warehouse", str(warehouse_file)]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == "" and captured.err.startswith("tickerhouse trends: ") and message in captured.err
+    assert captured.err.count("\n") == 1 and not list(tmp_path.glob("t.*"))
+
+
+@pytest.mark.parametrize(
+    ("topics", "named"),
+    [
+        ("nonsense", "'nonsense': nearest "),
+        # one typo among good slugs must not drop football silently
+        ("defense,footbal", "'footbal': nearest 'football'"),
+    ],
+)
+def test_cli_trends_unknown_topic_exits_2_naming_the_valid_ones(warehouse_file, capsys, topics, named):
+    assert main(["trends", "--topic", topics, "--warehouse", str(warehouse_file)]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == "" and captured.err.count("\n") == 1
+    assert captured.err.startswith("tickerhouse trends: unknown topic ") and named in captured.err
+    valid = captured.err.split("valid topics: ")[1].strip().split(", ")
+    assert {"defense", "football", "weather"} <= set(valid) and "'defense':" not in captured.err
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json"])
+def test_cli_trends_dates_are_iso_days(warehouse_file, capsys, fmt):
+    assert main(["trends", "--topic", "defense", "--format", fmt, "--warehouse", str(warehouse_file)]) == 0
+    out = capsys.readouterr().out
+    if fmt == "csv":
+        days = [line.split(",")[0] for line in out.splitlines()[1:]]
+    else:
+        days = [json.loads(line)["period_start"] for line in out.splitlines()]
+    assert days == ["2024-12-02", "2024-12-03", "2024-12-04"]
+
+
+def test_cli_trends_rising_csv_says_its_day_and_windows(warehouse_file, capsys):
     assert main(["trends", "--rising", "--warehouse", str(warehouse_file), "--format", "csv"]) == 0
-    header = capsys.readouterr().out.splitlines()[0]
-    assert header.startswith("topic,score,share_now")
+    captured = capsys.readouterr()
+    assert captured.out.splitlines()[0].startswith("topic,score,share_now")
+    assert {line.split(",")[0] for line in captured.out.splitlines()[1:]} == {"defense", "football"}
+    # the newest day is 2024-12-04 in Casablanca (00:30 local); the baseline is the 28 days before
+    assert captured.err.splitlines()[0] == (
+        "rising topics as of 2024-12-04: share of ticker slots 2024-12-04 to 2024-12-04 (1 day) "
+        "against 2024-11-06 to 2024-12-03 (28 days before)"
+    )
+    args = ["trends", "--rising", "--days", "2", "--to", "2024-12-03", "--warehouse", str(warehouse_file)]
+    assert main(args) == 0
+    captured = capsys.readouterr()
+    assert "ticker slots 2024-12-02 to 2024-12-03 (2 days) against 2024-11-04 to 2024-12-01" in captured.err
+    assert main([*args, "--topic", "football", "--format", "csv"]) == 0
+    assert [line.split(",")[0] for line in capsys.readouterr().out.splitlines()] == ["topic", "football"]
 
 
 def test_cli_tag_prints_language_topics_and_terms(tmp_path, capsys):

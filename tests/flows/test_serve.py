@@ -2,21 +2,26 @@
 
 import json
 import os
+import re
 import shutil
 import signal
 import socket
 import subprocess
 import sys
 import time
+from datetime import timedelta
 from pathlib import Path
+from uuid import uuid4
 
 import duckdb
 import httpx
 import pytest
+from prefect.client.schemas.objects import FlowRun
+from prefect.states import Completed, Failed
 
 from helpers import REPO, SAMPLE_DIR
 from tickerhouse import server
-from tickerhouse.flows.serve import build_deployments
+from tickerhouse.flows.serve import build_deployments, run_line
 
 # The server schedules new deployments within seconds; a cold flow-run subprocess takes ~20 s here.
 RUN_TIMEOUT_S = 170
@@ -47,6 +52,21 @@ def test_deployments_are_scheduled_in_casablanca():
     enrich = deployments["enrich-topics"]
     assert enrich.schedules[0].schedule.cron == "5-59/15 * * * *"
     assert enrich.parameters == {"warehouse": "/w.duckdb", "limit": 2000}
+
+
+def test_each_ended_run_is_one_line():
+    ingest = FlowRun(flow_id=uuid4(), name="r", state=Completed(), total_run_time=timedelta(seconds=23.44))
+    rows = [
+        {"section": "files", "item": "seen", "value": 412},
+        {"section": "files", "item": "new", "value": 12},
+        {"section": "dumps", "item": "loaded", "value": 11},
+        {"section": "dumps", "item": "rejected", "value": 1},
+    ]
+    assert run_line("ingest-landing", ingest, rows) == (
+        "ingest-landing: Completed, files new 12, loaded 11, rejected 1, 23.4 s"
+    )
+    export = FlowRun(flow_id=uuid4(), name="e", state=Failed(), total_run_time=timedelta(seconds=4))
+    assert run_line("export-nightly", export) == "export-nightly: Failed, 4.0 s"
 
 
 @pytest.mark.server
@@ -91,6 +111,12 @@ def test_scheduled_ingest_fires_completes_and_publishes_its_artifact(tmp_path):
                 time.sleep(2)
             run = done[0]
             assert run["auto_scheduled"] is True  # fired by the schedule, not by hand
+            # serve says so in one line, within a poll or two of the run's end
+            line = r"^ingest-landing: Completed, files new 8, loaded \d+, rejected \d+, [\d.]+ s$"
+            said = re.compile(line, re.M)
+            while not said.search(log.read_text(errors="replace")):
+                assert time.monotonic() < deadline + 30, f"no run line in {log}"
+                time.sleep(1)
             body = {"artifacts": {"flow_run_id": {"any_": [run["id"]]}}}
             artifacts = httpx.post(f"{api}/artifacts/filter", json=body, timeout=10).json()
         finally:
