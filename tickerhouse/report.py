@@ -358,16 +358,15 @@ def _attention_section(con: duckdb.DuckDBPyConnection, cover: Coverage) -> tuple
     ), figure
 
 
-def _rising_section(con: duckdb.DuckDBPyConnection, cover: Coverage) -> str:
+def _rising_section(con: duckdb.DuckDBPyConnection) -> str:
     rising = rising_topics(con, None, RISING_DAYS)
-    if rising.empty or cover.last_day is None:
+    if rising.empty or "windows" not in rising.attrs:
         return _section("rising", "Rising topics", _p("No ticker snapshot yet.", "empty"))
     labels = topic_labels()
     rising = rising.assign(label=[labels.get(t, t) for t in rising["topic"]])
-    as_of = cover.last_day
+    windows = rising.attrs["windows"]
     text = (
-        f"As of {as_of}: share of ticker slots in the {RISING_DAYS} days ending {as_of} "
-        f"({as_of - timedelta(days=RISING_DAYS - 1)} to {as_of}) against the {BASELINE_DAYS} days before. "
+        f"{windows.describe().capitalize()}. "
         "score = log2((share now + 1%) / (share before + 1%)): one point is a doubling."
     )
     columns: list[Column] = [
@@ -535,7 +534,7 @@ def build_report(con: duckdb.DuckDBPyConnection, warehouse_name: str = "warehous
             "<a href='#headlines'>headlines</a> · <a href='#outlets'>outlets</a> · "
             "<a href='#quality'>data quality</a></nav>",
             attention,
-            _rising_section(con, cover),
+            _rising_section(con),
             _headlines_section(con),
             outlets,
             _quality_section(con),

@@ -64,6 +64,10 @@ def test_report_is_one_offline_page_with_every_section(report_page):
     assert "default-src 'none'" in page
     for section in ("attention", "rising", "headlines", "outlets", "quality"):
         assert f"<section id='{section}'>" in page
+    # rising topics say their as-of day and the two windows they compare, as `trends --rising` does
+    assert re.search(
+        r"Rising topics as of (\d{4}-\d\d-\d\d): share of ticker slots \S+ to \1 \(7 days\) against", page
+    )
     # data quality: the sample's binary dump, tag coverage
     assert "binary content" in page
     assert "headlines with at least one topic" in page
