@@ -1,17 +1,22 @@
 """Print topic-tagging precision/recall/F1 (lexicon, model, combined) on the labelled dev sets, and speeds.
 
-Usage: .venv/bin/python bench/topic_accuracy.py [--shared ../shared] [--sweep]
+Usage: .venv/bin/python bench/topic_accuracy.py [--shared ../shared] [--sweep] [--errors T,...] [--no-cache]
 
 Dev sets (measured only, never trained on): the labelled real ticker headlines of two sister sites of
 Maghress (../shared/fixtures/ticker_headlines_labelled/dev.tsv, French and Arabic) and MasakhaNEWS
 French dev (headlines, and articles: title + text). Languages are detected as ingest detects them;
 the tables are split by the set's own language column. --sweep prints, per topic, the combined F1 at
-each model threshold (the evidence behind transforms/topic_model.py THRESHOLDS).
+each model threshold (the evidence behind transforms/topic_model.py THRESHOLDS); --errors lists, per
+topic named, the dev headlines the combined rule misses or wrongly tags, with the head's score (to see
+what kind of headline is missed; never to copy into data/). The dev sets' vectors are cached per encoder
+in the state dir (state/bench/), so a re-run after an examples or threshold change embeds nothing new;
+--no-cache re-embeds. The throughput line always embeds afresh.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -21,8 +26,10 @@ import pandas as pd
 
 from tickerhouse import embeddings
 from tickerhouse.resources import read_taxonomy
-from tickerhouse.topic_heads import load_topic_model
+from tickerhouse.settings import load_settings
+from tickerhouse.topic_heads import load_topic_model, save_atomically
 from tickerhouse.transforms.language import detect_languages
+from tickerhouse.transforms.topic_model import score
 from tickerhouse.transforms.topic_quality import (
     read_masakhanews,
     read_ticker_labelled,
@@ -35,6 +42,31 @@ from tickerhouse.transforms.topics import tag_texts
 
 REPO = Path(__file__).resolve().parents[1]
 SWEEP = [round(x, 2) for x in np.arange(0.30, 0.91, 0.05)]
+
+
+def cached_embed(texts: list[str], folder: Path | None) -> np.ndarray:
+    """Return embeddings.embed(texts), reusing the vectors an earlier run stored in folder (None: no cache).
+
+    One file per encoder (its id, prefix and cut), so a changed encoder never reuses old vectors.
+    """
+    if folder is None:
+        return embeddings.embed(texts)
+    encoder = f"{embeddings.MODEL_ID}|{embeddings.PREFIX}|{embeddings.MAX_CHARS}"
+    path = folder / f"vectors-{hashlib.sha256(encoder.encode('utf-8')).hexdigest()[:16]}.npz"
+    known: dict[str, np.ndarray] = {}
+    if path.exists():
+        with np.load(path, allow_pickle=False) as saved:
+            known = dict(zip(saved["texts"].tolist(), saved["vectors"], strict=True))
+    missing = sorted(set(texts) - known.keys())
+    if missing:
+        known.update(zip(missing, embeddings.embed(missing), strict=True))
+        save_atomically(
+            path,
+            lambda target: np.savez(
+                target, texts=np.array(list(known), dtype=str), vectors=np.stack(list(known.values()))
+            ),
+        )
+    return np.stack([known[t] for t in texts]).astype(np.float32)
 
 
 def ticker_dev(shared: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -65,10 +97,10 @@ def markdown(results: dict[str, pd.DataFrame]) -> str:
     return "\n".join(lines)
 
 
-def evaluate(texts: pd.DataFrame, gold: pd.DataFrame, taxonomy, model) -> tuple:
+def evaluate(texts: pd.DataFrame, gold: pd.DataFrame, taxonomy, model, cache: Path | None) -> tuple:
     """Return the score table of each system on headlines, the detected-language frame and the vectors."""
     detected = detect_languages(texts["headline"])
-    vectors = embeddings.embed(texts["headline"].tolist())
+    vectors = cached_embed(texts["headline"].tolist(), cache)
     results = score_systems(texts, detected, gold, taxonomy, model.heads, vectors)
     return results, texts.assign(language=detected.to_numpy()), vectors
 
@@ -94,12 +126,31 @@ def sweep(detected, vectors, gold, languages, taxonomy, heads) -> str:
     return "\n".join(lines)
 
 
+def errors(detected, vectors, gold, taxonomy, heads, topics: list[str]) -> str:
+    """Return, per topic named, the headlines the combined rule misses or wrongly tags, and their score."""
+    tags = system_tags(detected, taxonomy, heads, vectors)["combined"]
+    predicted = set(zip(tags["row"], tags["topic"], strict=True))
+    scores = score(heads, vectors)
+    lines = []
+    for topic in topics:
+        column = scores[:, heads.topics.index(topic)] if topic in heads.topics else np.full(len(gold), np.nan)
+        for row, (is_gold, text) in enumerate(zip(gold[topic], detected["headline"], strict=True)):
+            if bool(is_gold) != ((row, topic) in predicted):
+                kind = "missed" if is_gold else "false positive"
+                language = detected["language"].iat[row]
+                lines.append(f"- {topic} {kind} ({language}, score {column[row]:.2f}): {text}")
+    return "\n".join(lines)
+
+
 def main() -> None:
     """Print the accuracy tables, then the lexicon's and the encoder's throughput."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--shared", type=Path, default=REPO / ".." / "shared")
     parser.add_argument("--sweep", action="store_true", help="print the threshold sweep per topic")
+    parser.add_argument("--errors", default="", help="comma-separated topics whose errors to list")
+    parser.add_argument("--no-cache", action="store_true", help="re-embed the dev sets")
     args = parser.parse_args()
+    cache = None if args.no_cache else load_settings().state_dir / "bench"
 
     taxonomy = read_taxonomy()
     start = time.perf_counter()
@@ -111,11 +162,15 @@ def main() -> None:
         ("Ticker headlines (Djazairess + Sauress, dev)", ticker_dev(args.shared)),
         ("MasakhaNEWS French dev, headlines", masakhanews_dev(args.shared)),
     ):
-        results, detected, vectors = evaluate(texts, gold, taxonomy, model)
+        results, detected, vectors = evaluate(texts, gold, taxonomy, model, cache)
         print(f"### {title}, {len(texts)} rows\n\n{markdown(results)}\n")
         if args.sweep:
             table = sweep(detected, vectors, gold, texts["language"], taxonomy, model.heads)
             print(f"#### threshold sweep, combined F1\n\n{table}\n")
+        named = [t for t in args.errors.split(",") if t in gold.columns]
+        if named:
+            listed = errors(detected, vectors, gold, taxonomy, model.heads, named)
+            print(f"#### errors of the combined rule\n\n{listed}\n")
 
     # Articles: the rule ingest applies (title, or >= MIN_BODY_TERMS body terms), with and without the model.
     frame, gold = masakhanews_dev(args.shared)
@@ -130,7 +185,7 @@ def main() -> None:
     texts = [
         article_model_text(t, b.split("\n")) for t, b in zip(articles["title"], articles["body"], strict=True)
     ]
-    vectors = embeddings.embed(texts)
+    vectors = cached_embed(texts, cache)
     results = {}
     for name, heads in (("lexicon", None), ("combined", model.heads)):
         tags = article_topics(articles, taxonomy, heads=heads, vectors=vectors if heads else None)

@@ -2,8 +2,9 @@
 
 The examples are the source of truth (reviewed like code); the heads are derived from them and never
 edited: same examples, encoder and hyperparameters -> the same version -> the same cached file. Both the
-example vectors (~20 s to embed) and the fitted heads (~3 s with scikit-learn's import) are cached, so
-`tickerhouse tag` loads two small files and never imports scikit-learn once the heads exist.
+example vectors (one per distinct example headline: ~30 s to embed on idle cores, minutes on shared ones)
+and the fitted heads (~3 s with scikit-learn's import) are cached, so `tickerhouse tag` loads two small
+files and never imports scikit-learn once the heads exist.
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ class TopicModel:
 
 
 def load_topic_model(examples_path: Path | None = None, cache_dir: Path | None = None) -> TopicModel:
-    """Return the topic model of an examples file (default: the shipped one), cached or trained (~20 s)."""
+    """Return the topic model of an examples file (default: the shipped one), cached or trained (~30 s)."""
     examples_path = examples_path or TOPIC_EXAMPLES_TSV
     text = examples_path.read_text(encoding="utf-8")
     folder = cache_dir or load_settings().state_dir / "models"
@@ -63,14 +64,14 @@ def _load(text: str, folder: str, _mtime_ns: int) -> TopicModel:
         return _read_model(heads_file, np.load(vectors_file))
     labels = example_labels(examples, parents)
     # The example vectors depend on the examples and the encoder only: retuning a threshold re-fits the
-    # heads (0.3 s) without re-embedding 1,200 headlines (~20 s).
+    # heads (0.3 s) without re-embedding the examples (~30 s).
     if vectors_file.exists():
         vectors = np.load(vectors_file)
     else:
         vectors = embeddings.embed(labels.headlines)
-        _save(vectors_file, lambda path: np.save(path, vectors))
+        save_atomically(vectors_file, lambda path: np.save(path, vectors))
     heads = train_heads(examples, vectors, parents, embeddings.MODEL_ID)
-    _save(
+    save_atomically(
         heads_file,
         lambda path: np.savez(
             path,
@@ -85,7 +86,7 @@ def _load(text: str, folder: str, _mtime_ns: int) -> TopicModel:
     return TopicModel(heads, labels.headlines, vectors)
 
 
-def _save(target: Path, write) -> None:
+def save_atomically(target: Path, write) -> None:
     """Write a cache file atomically: a killed run leaves no half-written cache."""
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(f".{target.stem}.tmp{target.suffix}")

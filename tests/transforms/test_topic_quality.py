@@ -21,22 +21,22 @@ from tickerhouse.transforms.topic_tags import headline_topics
 TICKER_DEV = SHARED / "fixtures" / "ticker_headlines_labelled" / "dev.tsv"
 MASAKHANE_DEV = SHARED / "fixtures" / "masakhanews_fra" / "dev.tsv"
 
-# (dataset, system, language, topic) -> F1 floor; measured on taxonomy 2026.12.02.1 and the shipped examples.
+# (dataset, system, language, topic) -> F1 floor; measured on taxonomy 2026.12.02.2 and the shipped examples.
 FLOORS = {
     ("ticker", "combined", "ar", "defense"): 0.85,  # measured 0.87
     ("ticker", "combined", "fr", "defense"): 0.87,  # 0.89
-    ("ticker", "combined", "ar", "football"): 0.80,  # 0.82
+    ("ticker", "combined", "ar", "football"): 0.89,  # 0.91
     ("ticker", "combined", "fr", "football"): 0.91,  # 0.93
-    ("ticker", "combined", "ar", "sports"): 0.92,  # 0.94
-    ("ticker", "combined", "fr", "sports"): 0.96,  # 0.98
+    ("ticker", "combined", "ar", "sports"): 0.95,  # 0.97
+    ("ticker", "combined", "fr", "sports"): 0.96,  # 0.97
     ("ticker", "combined", "ar", "economy"): 0.82,  # 0.84
     ("ticker", "combined", "fr", "economy"): 0.78,  # 0.80
     ("ticker", "combined", "ar", "politics"): 0.68,  # 0.70
     ("ticker", "combined", "fr", "politics"): 0.79,  # 0.81
-    ("ticker", "combined", "ar", "macro"): 0.81,  # 0.83
+    ("ticker", "combined", "ar", "macro"): 0.84,  # 0.86
     ("ticker", "combined", "fr", "macro"): 0.86,  # 0.88
-    ("masakhanews", "combined", "fr", "macro"): 0.79,  # 0.81
-    ("masakhanews", "lexicon", "fr", "macro"): 0.65,  # 0.67: the lexicon alone holds its own floor too
+    ("masakhanews", "combined", "fr", "macro"): 0.80,  # 0.82
+    ("masakhanews", "lexicon", "fr", "macro"): 0.68,  # 0.70: the lexicon alone holds its own floor too
 }
 
 
