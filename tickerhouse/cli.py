@@ -382,6 +382,9 @@ def cmd_export(args: argparse.Namespace) -> int:
     since = args.since.isoformat() if args.since else None
     with _writer(args.lock_timeout, target):
         summary = _run_flow(_flow("export_parquet"), out_dir=args.out, since=since, warehouse=str(target))
+    if summary["nothing_new"]:
+        print(f"nothing new: {summary['out_dir']}/current is export {summary['export_id']}, kept as it is")
+        return 0
     print(f"export {summary['export_id']} -> {summary['out_dir']}/current ({summary['seconds']:.1f} s)")
     for name, d in summary["datasets"].items():
         print(
