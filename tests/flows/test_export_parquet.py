@@ -79,6 +79,30 @@ def test_export_reads_back_equal_through_pyarrow_and_duckdb(prefect_harness, war
         "zstd" in str(pads.dataset(current / "outlets").files and _compression(current / "outlets")).lower()
     )
     assert (current / ep.DICTIONARY_FILE).read_text(encoding="utf-8") == render_dictionary(ep.load_datasets())
+    _bridges_match_the_topic_lists(current, warehouse)
+
+
+def _bridges_match_the_topic_lists(current: Path, warehouse: Path) -> None:
+    """A BI tool joining headlines (articles) to headline_topics (article_topics) finds the export's own
+    topic lists: one flat row per headline or article per topic, and every tag of the warehouse."""
+    con = duckdb.connect()
+    for entity, bridge in (("headline", "headlines"), ("article", "articles")):
+        files = {name: f"{current}/{name}/**/*.parquet" for name in (f"{entity}_topics", bridge)}
+        rel = con.sql("select * from read_parquet($f)", params={"f": files[f"{entity}_topics"]})
+        assert not any("[]" in str(t) for t in rel.types)  # flat: no list column
+        rows = rel.fetchall()
+        assert sorted(rows, key=repr) == _warehouse_rows(warehouse, f"{entity}_topics")
+        assert len(rows) == len(_warehouse_rows(warehouse, f"{entity}_topics")) > 0
+        via_bridge = con.sql(
+            "select columns('^(headline|article)_id$'), list(topic order by topic) "
+            "from read_parquet($f) group by all",
+            params={"f": files[f"{entity}_topics"]},
+        ).fetchall()
+        as_lists = con.sql(
+            "select columns('^(headline|article)_id$'), topics from read_parquet($f) where len(topics) > 0",
+            params={"f": files[bridge]},
+        ).fetchall()
+        assert sorted(via_bridge) == sorted(as_lists)
 
 
 def _compression(folder: Path) -> str:
