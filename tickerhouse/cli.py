@@ -302,11 +302,15 @@ def _checks_outcome(summary: dict) -> int:
 def cmd_rebuild(args: argparse.Namespace) -> int:
     """Re-derive every derived table from the stored dump bytes and print what changed."""
     target = _existing_warehouse(args.warehouse)
+    if args.taxonomy and not Path(args.taxonomy).is_file():
+        raise NotFoundError(f"no taxonomy file {args.taxonomy}")
     with _writer(args.lock_timeout, target):
-        summary = _run_flow(_flow("rebuild_warehouse"), warehouse=str(target))
+        flow = _flow("rebuild_warehouse")
+        summary = _run_flow(flow, warehouse=str(target), taxonomy_path=args.taxonomy)
     print(
         f"rebuild {summary['run_id']}: dumps loaded {summary['dumps_loaded']}, "
-        f"rejected {summary['dumps_rejected']}"
+        f"rejected {summary['dumps_rejected']}; taxonomy {summary['taxonomy_version']}, "
+        f"{summary['taxonomy_source']}"
     )
     for table, change in summary["rows_changed"].items():
         print(f"  +{change['added']:>8} -{change['removed']:>8} {table}")
@@ -631,6 +635,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("rebuild", help="re-derive derived tables from the stored dump bytes")
     p.add_argument("--warehouse", help="DuckDB file (default: $TICKERHOUSE_WAREHOUSE)")
+    p.add_argument("--taxonomy", help="a taxonomy TOML file (default: the one in force, see README)")
     p.add_argument("--lock-timeout", type=float, metavar="SECONDS", help="wait for an ingest, then exit 3")
     p.set_defaults(func=cmd_rebuild)
 
