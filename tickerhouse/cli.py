@@ -163,14 +163,19 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         runner, local = make_task_runner(args.runner or settings.runner, settings.workers, args.dask_address)
         flow = ingest_dumps.with_options(task_runner=runner)
         summary = _run_flow(flow, quiet=args.quiet, paths=paths, warehouse=target, local_processes=local)
+    from tickerhouse.flows.summaries import describe_duplicates
+
     print(
         f"run {summary['run_id']}: files seen {summary['files_seen']}, new {summary['files_new']}, "
-        f"loaded {summary['dumps_loaded']}, rejected {summary['dumps_rejected']}"
+        f"loaded {summary['dumps_loaded']}, rejected {summary['dumps_rejected']}, "
+        f"duplicates of stored dumps {len(summary['duplicates'])}"
     )
     for table, n in summary["rows_added"].items():
         print(f"  +{n:>8} {table}")
     for reason, n in summary["reject_reasons"].items():
         print(f"  rejected {n:>4}: {reason}")
+    for path, what in describe_duplicates(summary["duplicates"]).items():
+        print(f"  duplicate {path}: {what}")
     for problem in summary["manifest_problems"]:
         print(f"  manifest row ignored: {problem}")
     if summary["files_settling"]:
