@@ -2,8 +2,9 @@
 
 Layout: <out>/current is a symlink to <out>/versions/<export_id>/, which holds one folder per dataset
 (sql/export/<name>.sql), `_state.json` and `data_dictionary.md`. A new export is built beside the
-current one (unchanged partitions hard-linked, changed ones written) and replaces it with one rename,
-so a reader sees the old export or the new one, never half of either.
+current one in versions/.partial-<export_id>/ (unchanged partitions hard-linked, changed ones written),
+renamed to versions/<export_id>/ once complete, and swapped in with one rename of `current`, so a reader
+sees the old export or the new one, never half of either. An export that finds nothing new writes nothing.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from prefect.cache_policies import NO_CACHE
 from tickerhouse import warehouse as wh
 from tickerhouse.errors import ChecksFailedError
 from tickerhouse.export_contract import load_datasets
+from tickerhouse.faults import crash_point
 from tickerhouse.io.locks import run_lock
 from tickerhouse.resources import sql_text
 from tickerhouse.settings import load_settings
@@ -38,6 +40,7 @@ from tickerhouse.transforms.export_plan import (
     Dataset,
     ExportContractError,
     contract_drift,
+    nothing_new,
     plan_partitions,
     render_dictionary,
 )
@@ -46,6 +49,8 @@ STATE_FILE = "_state.json"
 DICTIONARY_FILE = "data_dictionary.md"
 # A reader that resolved `current` just before a swap keeps reading the version it replaced.
 KEEP_VERSIONS = 2
+# The folder a version is built in until it is complete: never counted as a version, pruned if left.
+PARTIAL_PREFIX = ".partial-"
 # Enough failing rows to see the pattern without flooding a terminal.
 SHOWN_FAILURES = 10
 
@@ -177,27 +182,39 @@ def _swap_current(out: Path, version: Path) -> None:
     os.replace(link, current)
 
 
-def _prune_versions(out: Path) -> None:
-    """Delete versions older than the last KEEP_VERSIONS, and any a crashed export left behind."""
-    live = (out / "current").resolve().name
-    versions = sorted((p for p in (out / "versions").iterdir() if p.is_dir()), key=lambda p: p.name)
-    keep = {p.name for p in versions[-KEEP_VERSIONS:]} | {live}
-    for path in versions:
-        if path.name not in keep:
+def complete_versions(out: Path) -> list[Path]:
+    """Return the complete versions of an export folder, oldest first (a crashed export's is partial)."""
+    root = out / "versions"
+    if not root.is_dir():
+        return []
+    found = (p for p in root.iterdir() if p.is_dir() and not p.name.startswith(PARTIAL_PREFIX))
+    return sorted((p for p in found if (p / STATE_FILE).is_file()), key=lambda p: p.name)
+
+
+def _prune_versions(out: Path, replaced: Path) -> None:
+    """Delete all but the last KEEP_VERSIONS complete versions, the current one and the one it replaced
+    (a reader that resolved `current` before the swap keeps its files); every partial folder goes."""
+    keep = {p.name for p in complete_versions(out)[-KEEP_VERSIONS:]}
+    keep |= {(out / "current").resolve().name, replaced.name}
+    for path in (out / "versions").iterdir():
+        if path.is_dir() and path.name not in keep:
             shutil.rmtree(path, ignore_errors=True)
 
 
 @contextmanager
 def new_version(out: Path, export_id: str) -> Iterator[Path]:
-    """Yield the folder a new export is built in, beside `current`; removed on exit unless it is current.
+    """Yield the partial folder a new export is built in, beside `current`; on exit it is removed, and so
+    is the complete version unless `current` points at it.
 
-    A failed export (checks, a write, a crash before the swap) so leaves `current` and its files as they
-    were; a half-built version a SIGKILL leaves behind is pruned by the next export.
+    A failed export (checks, a write, an error before the swap) so leaves `current` and its files as they
+    were; the partial folder a SIGKILL leaves behind is never a version and the next export prunes it.
     """
+    building = out / "versions" / f"{PARTIAL_PREFIX}{export_id}"
     version = out / "versions" / export_id
     try:
-        yield version
+        yield building
     finally:
+        shutil.rmtree(building, ignore_errors=True)
         if version.exists() and (out / "current").resolve() != version.resolve():
             shutil.rmtree(version, ignore_errors=True)
 
@@ -223,6 +240,37 @@ def plan_dataset(
     }
 
 
+def build_version(
+    out: Path, export_id: str, target: str, datasets: list[Dataset], fingerprints: dict, plans: dict
+) -> None:
+    """Build the planned version beside `current` (kept partitions linked, the others written), rename it
+    complete, swap `current` to it and prune the versions no reader needs.
+
+    fingerprints: {"before": the current export's partitions per dataset, "now": the warehouse's}.
+    """
+    previous, now = fingerprints["before"], fingerprints["now"]
+    prev_dir = (out / "current").resolve()
+    with new_version(out, export_id) as building:
+        building.mkdir(parents=True)
+        state: dict = {"export_id": export_id, "exported_at": datetime.now(UTC).isoformat(), "datasets": {}}
+        for ds in datasets:
+            plan = plans[ds.name]
+            for value in plan["keep"]:
+                _link_partition(_partition_dir(prev_dir, ds, value), _partition_dir(building, ds, value))
+            if plan["write"]:
+                write_partitions(target, ds, plan["write"], str(building))
+                crash_point("export")  # after the first dataset written: a version half built
+            partitions = {v: previous[ds.name][v] for v in plan["keep"]} | {
+                v: now[ds.name][v] for v in plan["write"]
+            }
+            state["datasets"][ds.name] = {"partition_by": ds.partition_by, "partitions": partitions}
+        (building / STATE_FILE).write_text(json.dumps(state, indent=1), encoding="utf-8")
+        (building / DICTIONARY_FILE).write_text(render_dictionary(datasets), encoding="utf-8")
+        version = building.rename(out / "versions" / export_id)  # complete: a version from now on
+        _swap_current(out, version)
+        _prune_versions(out, prev_dir)
+
+
 @flow(name="export_parquet")
 def export_parquet(
     out_dir: str | None = None,
@@ -230,7 +278,11 @@ def export_parquet(
     warehouse: str | None = None,
     lock_timeout_s: float | None = None,
 ) -> dict:
-    """Export every sql/export dataset as Parquet to out_dir (incremental, or from `since`); return counts."""
+    """Export every sql/export dataset as Parquet to out_dir (incremental, or from `since`); return counts.
+
+    Without `since`, an export whose every partition, dataset and column meaning is as `current` holds it
+    writes nothing and keeps `current` (summary `nothing_new`, `export_id` the current one's).
+    """
     settings = load_settings()
     out = Path(out_dir or settings.export_dir)
     target = warehouse or str(settings.warehouse)
@@ -240,35 +292,28 @@ def export_parquet(
     datasets = load_datasets()
     wait_s = settings.lock_timeout_s if lock_timeout_s is None else lock_timeout_s
     # An ingest changes the warehouse mid-export and holds DuckDB's write lock: take turns with it.
-    with run_lock(settings.state_dir, Path(target), wait_s), new_version(out, export_id) as version:
+    with run_lock(settings.state_dir, Path(target), wait_s):
         wh.connect(Path(target)).close()  # creates tables and views a newer schema added
         # Extract: the warehouse passes its checks; what each partition holds now and at the last export
         check_warehouse(target, datasets)
         now = {ds.name: fingerprint_partitions(target, ds) for ds in datasets}
-        previous = {n: d.get("partitions", {}) for n, d in read_state(out)["datasets"].items()}
+        state = read_state(out)
+        previous = {n: d.get("partitions", {}) for n, d in state["datasets"].items()}
         # Transform: per dataset, the partitions whose rows changed are written, the others linked
         prev_dir = (out / "current").resolve()
         plans = {
             ds.name: plan_dataset(ds, previous.get(ds.name, {}), now[ds.name], since_date, prev_dir)
             for ds in datasets
         }
+        dictionary = prev_dir / DICTIONARY_FILE
+        unchanged = since_date is None and nothing_new(
+            state, datasets, plans, dictionary.read_text(encoding="utf-8") if dictionary.is_file() else None
+        )
         # Load: the new version built beside `current`, then swapped in with one rename
-        version.mkdir(parents=True)
-        state: dict = {"export_id": export_id, "exported_at": datetime.now(UTC).isoformat(), "datasets": {}}
-        for ds in datasets:
-            plan = plans[ds.name]
-            for value in plan["keep"]:
-                _link_partition(_partition_dir(prev_dir, ds, value), _partition_dir(version, ds, value))
-            if plan["write"]:
-                write_partitions(target, ds, plan["write"], str(version))
-            partitions = {v: previous[ds.name][v] for v in plan["keep"]} | {
-                v: now[ds.name][v] for v in plan["write"]
-            }
-            state["datasets"][ds.name] = {"partition_by": ds.partition_by, "partitions": partitions}
-        (version / STATE_FILE).write_text(json.dumps(state, indent=1), encoding="utf-8")
-        (version / DICTIONARY_FILE).write_text(render_dictionary(datasets), encoding="utf-8")
-        _swap_current(out, version)
-        _prune_versions(out)
+        if unchanged:
+            export_id = state["export_id"]
+        else:
+            build_version(out, export_id, target, datasets, {"before": previous, "now": now}, plans)
     counts = {
         name: {
             "written": len(plan["write"]),
@@ -282,13 +327,16 @@ def export_parquet(
         "export_id": export_id,
         "out_dir": str(out),
         "since": since,
+        "nothing_new": unchanged,
         "datasets": counts,
         "seconds": round(time.monotonic() - started, 2),
     }
+    what = "nothing new, kept" if unchanged else "wrote"
+    seconds = summary["seconds"]
     create_table_artifact(
         key="export-summary",
-        description=f"export {export_id} to {out}/current, since {since or '-'}, {summary['seconds']:.1f} s",
+        description=f"export {what} {export_id} in {out}/current, since {since or '-'}, {seconds:.1f} s",
         table=[{"dataset": name, **figures} for name, figures in counts.items()],
     )
-    get_run_logger().info("export %s: %s", export_id, counts)
+    get_run_logger().info("export %s %s: %s", what, export_id, counts)
     return summary

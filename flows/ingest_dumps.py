@@ -13,7 +13,7 @@ from prefect.futures import as_completed
 from prefect.utilities.annotations import quote
 
 from tickerhouse import warehouse as wh
-from tickerhouse.flows.summaries import publish_summary
+from tickerhouse.flows.summaries import describe_duplicates, duplicate_files, publish_summary
 from tickerhouse.io import storage
 from tickerhouse.io.discovery import FileBatch, ManifestProblem, find_new_files
 from tickerhouse.io.locks import run_lock
@@ -111,10 +111,11 @@ def stage_dumps(
 @task(retries=3, retry_delay_seconds=[2, 5, 15], cache_policy=NO_CACHE)
 def load_warehouse(warehouse: str, batch_dirs: list[str], summary: dict) -> dict:
     """Load all staged batches, run the checks and record the run in one transaction (single writer);
-    when a check fails, nothing but the run record is committed."""
+    when a check fails, nothing but the run record is committed. Add the run's duplicate files."""
     con = wh.connect(Path(warehouse))
     try:
-        return wh.load_checked(con, batch_dirs, summary)
+        done = wh.load_checked(con, batch_dirs, summary)
+        return {**done, "duplicates": duplicate_files(con, summary["run_id"])}
     finally:
         con.close()
 
@@ -170,10 +171,15 @@ def ingest_dumps(
                 "new": summary["files_new"],
                 "settling (read by a later run)": len(found.settling),
             },
-            "dumps": {"loaded": summary["dumps_loaded"], "rejected": summary["dumps_rejected"]},
+            "dumps": {
+                "loaded": summary["dumps_loaded"],
+                "rejected": summary["dumps_rejected"],
+                "duplicates of stored dumps": len(summary["duplicates"]),
+            },
             "rows added": summary["rows_added"],
             "failing rows": summary["checks"],
             "rejected files": summary["reject_reasons"],
+            "duplicate files (not loaded again)": describe_duplicates(summary["duplicates"]),
             "manifest problems (row ignored)": dict.fromkeys(found.manifest_problems, "ignored"),
             "run": {"seconds": round((summary["finished_at"] - started).total_seconds(), 1)},
         },

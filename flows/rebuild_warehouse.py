@@ -3,6 +3,7 @@ applied to history), through the ingest's own stage and load code, in one transa
 
 from __future__ import annotations
 
+import tomllib
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
@@ -14,15 +15,16 @@ from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
 from tickerhouse import warehouse as wh
-from tickerhouse.errors import NotFoundError
+from tickerhouse.errors import NotFoundError, UsageError
 from tickerhouse.flows.summaries import publish_summary, record_checked_run
 from tickerhouse.io.locks import run_lock
-from tickerhouse.resources import OUTLETS_CSV, read_taxonomy, sql_text
+from tickerhouse.resources import OUTLETS_CSV, TOPICS_TOML, sql_text
 from tickerhouse.settings import load_settings
 from tickerhouse.staging import stage_batch, staging_area
-from tickerhouse.tagging import replace_tags, stage_tags
+from tickerhouse.tagging import STAGED_TAXONOMY, record_taxonomy, replace_tags, stage_tags
 from tickerhouse.topic_heads import load_topic_model
 from tickerhouse.transforms.source_file import SourceFile
+from tickerhouse.transforms.topics import load_taxonomy
 
 # Observations, not derivations: which file versions were seen is never re-derived from bytes. (The
 # embedding tables are not touched either: vectors depend on the text alone and cost an hour per few
@@ -47,6 +49,27 @@ class _ArchiveReader:
             self._contents = dict(zip(table["dump_id"], table["content"], strict=True))
             self._name = name
         return self._contents[dump_id]
+
+
+def taxonomy_to_keep(recorded: dict[str, str], given: Path | None) -> tuple[str, str]:
+    """Return the TOML text of the taxonomy a rebuild derives the tags with, and where it comes from.
+
+    recorded: the taxonomy in force (sql/rebuild/taxonomy_in_force); given: `--taxonomy FILE`, which wins.
+    Without either, the shipped data/topics.toml. A warehouse retagged by an older tickerhouse recorded a
+    version alone: unless the shipped file is that version, the rebuild is refused (no silent revert).
+    """
+    if given is not None:
+        return given.read_text(encoding="utf-8"), f"{given} (--taxonomy, now in force)"
+    if "taxonomy_toml" in recorded:
+        return recorded["taxonomy_toml"], f"the one in force (recorded {recorded['retagged_at']})"
+    shipped = TOPICS_TOML.read_text(encoding="utf-8")
+    in_force, version = recorded.get("taxonomy_version"), tomllib.loads(shipped).get("version")
+    if in_force not in (None, version):
+        raise UsageError(
+            f"the tags were derived with taxonomy {in_force} (`retag --taxonomy`), data/topics.toml is "
+            f"{version}: run `tickerhouse rebuild --taxonomy FILE` with the taxonomy to keep"
+        )
+    return shipped, "data/topics.toml (no retag recorded)"
 
 
 @task(cache_policy=NO_CACHE)
@@ -79,8 +102,11 @@ def stage_stored_dumps(
     return dirs
 
 
-def replace_derived(con: duckdb.DuckDBPyConnection, batch_dirs: list[str], tag_dir: Path) -> dict:
-    """Inside the caller's transaction: clear derived rows, load the staged batches, report the changes."""
+def replace_derived(
+    con: duckdb.DuckDBPyConnection, batch_dirs: list[str], tag_dir: Path, record: bool = False
+) -> dict:
+    """Inside the caller's transaction: clear derived rows, load the staged batches, tag them with the
+    taxonomy staged in tag_dir (recorded as the one in force when `record`), report the changes."""
     con.execute(sql_text("rebuild/rebuild_hashes"))
     for table in DERIVED_TABLES:
         con.execute(sql_text("rebuild/record_hashes"), {"side": "before", "table": table})
@@ -90,8 +116,12 @@ def replace_derived(con: duckdb.DuckDBPyConnection, batch_dirs: list[str], tag_d
     con.execute(sql_text("rebuild/restore_lineage"))
     # The dumps' staging tags with the lexicon only: the model is re-applied to the vectors kept
     tags = tag_dir / "tags"
-    stage_tags(con, read_taxonomy(), load_topic_model(), tags)
+    toml_text = (tag_dir / STAGED_TAXONOMY).read_text(encoding="utf-8")
+    taxonomy = load_taxonomy(toml_text)
+    stage_tags(con, taxonomy, load_topic_model(), tags)
     replace_tags(con, tags)
+    if record:
+        record_taxonomy(con, taxonomy.version, toml_text)
     for table in DERIVED_TABLES:
         con.execute(sql_text("rebuild/record_hashes"), {"side": "after", "table": table})
     diff = {t: {"added": 0, "removed": 0} for t in DERIVED_TABLES}
@@ -100,19 +130,36 @@ def replace_derived(con: duckdb.DuckDBPyConnection, batch_dirs: list[str], tag_d
     changed = con.execute(sql_text("rebuild/status_changes")).fetchall()
     return {
         "rows_changed": diff,
+        "taxonomy_version": taxonomy.version,
         "status_changes": [
             {"dump_id": d, "path": p, "before": before, "after": after} for d, p, before, after in changed
         ],
     }
 
 
+@task(cache_policy=NO_CACHE)
+def stage_taxonomy(warehouse: str, staging: str, taxonomy_path: str | None) -> str:
+    """Stage the taxonomy the rebuild tags with (taxonomy_to_keep) in staging; return where it came from."""
+    con = wh.connect(Path(warehouse))
+    try:
+        recorded = dict(con.execute(sql_text("rebuild/taxonomy_in_force")).fetchall())
+    finally:
+        con.close()
+    toml_text, source = taxonomy_to_keep(recorded, Path(taxonomy_path) if taxonomy_path else None)
+    Path(staging).mkdir(parents=True, exist_ok=True)
+    (Path(staging) / STAGED_TAXONOMY).write_text(toml_text, encoding="utf-8")
+    return source
+
+
 @task(retries=3, retry_delay_seconds=[2, 5, 15], cache_policy=NO_CACHE)
-def replace_derived_tables(warehouse: str, staging: str, batch_dirs: list[str], summary: dict) -> dict:
+def replace_derived_tables(
+    warehouse: str, staging: str, batch_dirs: list[str], summary: dict, taxonomy_given: bool = False
+) -> dict:
     """Replace every derived table by the staged batches in one transaction, run checks, record the run."""
     con = wh.connect(Path(warehouse))
     try:
         with wh.transaction(con):
-            changes = replace_derived(con, batch_dirs, Path(staging))
+            changes = replace_derived(con, batch_dirs, Path(staging), taxonomy_given)
         wh.prune_raw_archive(con)  # the archive files the re-staged dumps replaced
         statuses = dict(con.execute(sql_text("rebuild/dump_statuses")).fetchall())
         done = {
@@ -129,9 +176,16 @@ def replace_derived_tables(warehouse: str, staging: str, batch_dirs: list[str], 
 
 @flow(name="rebuild_warehouse")
 def rebuild_warehouse(
-    warehouse: str | None = None, batch_size: int | None = None, lock_timeout_s: float | None = None
+    warehouse: str | None = None,
+    batch_size: int | None = None,
+    lock_timeout_s: float | None = None,
+    taxonomy_path: str | None = None,
 ) -> dict:
-    """Re-derive every derived table from the stored dump bytes; return rows changed and status changes."""
+    """Re-derive every derived table from the stored dump bytes; return rows changed and status changes.
+
+    The tags are derived with the taxonomy in force (the last `retag`'s), or with taxonomy_path, which is
+    then recorded as the one in force; the summary says which (`taxonomy_version`, `taxonomy_source`).
+    """
     settings = load_settings()
     target = Path(warehouse or settings.warehouse)
     if not target.exists():
@@ -144,18 +198,21 @@ def rebuild_warehouse(
         run_lock(settings.state_dir, target, wait_s),
         staging_area(str(settings.staging_dir), run_id) as staging,
     ):
-        # Extract and transform: the stored bytes through the ingest's parse/normalize/stage path
+        # Extract and transform: the taxonomy to keep; the stored bytes through the ingest's stage path
+        source = stage_taxonomy(str(target), staging, taxonomy_path)
         batch_dirs = stage_stored_dumps(
             str(target), staging, run_id, started, batch_size or settings.batch_size
         )
         # Load: every derived table replaced (the tags re-applied to the rows), all or nothing; the checks
         start = {"run_id": run_id, "kind": "rebuild", "started_at": started, "files_seen": 0, "files_new": 0}
-        summary = replace_derived_tables(str(target), staging, batch_dirs, start)
+        summary = replace_derived_tables(str(target), staging, batch_dirs, start, taxonomy_path is not None)
+    summary = {**summary, "taxonomy_source": source}
     publish_summary(
         "rebuild-summary",
         f"rebuild {run_id}",
         {
             "dumps": {"loaded": summary["dumps_loaded"], "rejected": summary["dumps_rejected"]},
+            "taxonomy": {"version": summary["taxonomy_version"], "source": source},
             "rows added": {t: c["added"] for t, c in summary["rows_changed"].items()},
             "rows removed": {t: c["removed"] for t, c in summary["rows_changed"].items()},
             "failing rows": summary["checks"],

@@ -12,23 +12,27 @@ from prefect.cache_policies import NO_CACHE
 from tickerhouse import warehouse as wh
 from tickerhouse.flows.summaries import publish_summary
 from tickerhouse.io.locks import run_lock
-from tickerhouse.resources import TOPICS_TOML, read_taxonomy, sql_text
+from tickerhouse.resources import TOPICS_TOML, sql_text
 from tickerhouse.settings import load_settings
 from tickerhouse.staging import staging_area
-from tickerhouse.tagging import TAG_TABLES, replace_tags, stage_tags
+from tickerhouse.tagging import STAGED_TAXONOMY, TAG_TABLES, record_taxonomy, replace_tags, stage_tags
 from tickerhouse.topic_heads import load_topic_model
+from tickerhouse.transforms.topics import load_taxonomy
 
 
 @task(cache_policy=NO_CACHE)
 def stage_topic_tags(warehouse: str, taxonomy_path: str, staging: str) -> dict[str, str]:
-    """Stage every tag and story token of the stored text as Parquet; return taxonomy and model versions."""
-    taxonomy = read_taxonomy(Path(taxonomy_path))
+    """Stage every tag and story token of the stored text as Parquet, and the taxonomy's text beside them;
+    return taxonomy and model versions."""
+    toml_text = Path(taxonomy_path).read_text(encoding="utf-8")
+    taxonomy = load_taxonomy(toml_text)
     model = load_topic_model()
     con = wh.connect(Path(warehouse))
     try:
         stage_tags(con, taxonomy, model, Path(staging))
     finally:
         con.close()
+    (Path(staging) / STAGED_TAXONOMY).write_text(toml_text, encoding="utf-8")
     return {"taxonomy_version": taxonomy.version, "model_version": model.heads.version}
 
 
@@ -43,10 +47,8 @@ def replace_topic_tags(warehouse: str, staging: str, versions: dict[str, str]) -
         ).fetchall()
         with wh.transaction(con):
             replace_tags(con, Path(staging))
-            con.execute(
-                sql_text("retag/record_taxonomy"),
-                {"version": versions["taxonomy_version"], "retagged_at": datetime.now(UTC).isoformat()},
-            )
+            toml_text = (Path(staging) / STAGED_TAXONOMY).read_text(encoding="utf-8")
+            record_taxonomy(con, versions["taxonomy_version"], toml_text)
         counts = wh.table_counts(con)
     finally:
         con.close()

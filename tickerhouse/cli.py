@@ -189,14 +189,19 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         runner, local = make_task_runner(args.runner or settings.runner, settings.workers, args.dask_address)
         flow = ingest_dumps.with_options(task_runner=runner)
         summary = _run_flow(flow, quiet=args.quiet, paths=paths, warehouse=target, local_processes=local)
+    from tickerhouse.flows.summaries import describe_duplicates
+
     print(
         f"run {summary['run_id']}: files seen {summary['files_seen']}, new {summary['files_new']}, "
-        f"loaded {summary['dumps_loaded']}, rejected {summary['dumps_rejected']}"
+        f"loaded {summary['dumps_loaded']}, rejected {summary['dumps_rejected']}, "
+        f"duplicates of stored dumps {len(summary['duplicates'])}"
     )
     for table, n in summary["rows_added"].items():
         print(f"  +{n:>8} {table}")
     for reason, n in summary["reject_reasons"].items():
         print(f"  rejected {n:>4}: {reason}")
+    for path, what in describe_duplicates(summary["duplicates"]).items():
+        print(f"  duplicate {path}: {what}")
     for problem in summary["manifest_problems"]:
         print(f"  manifest row ignored: {problem}")
     if summary["files_settling"]:
@@ -358,11 +363,15 @@ def _checks_outcome(summary: dict) -> int:
 def cmd_rebuild(args: argparse.Namespace) -> int:
     """Re-derive every derived table from the stored dump bytes and print what changed."""
     target = _existing_warehouse(args.warehouse)
+    if args.taxonomy and not Path(args.taxonomy).is_file():
+        raise NotFoundError(f"no taxonomy file {args.taxonomy}")
     with _writer(args.lock_timeout, target):
-        summary = _run_flow(_flow("rebuild_warehouse"), warehouse=str(target))
+        flow = _flow("rebuild_warehouse")
+        summary = _run_flow(flow, warehouse=str(target), taxonomy_path=args.taxonomy)
     print(
         f"rebuild {summary['run_id']}: dumps loaded {summary['dumps_loaded']}, "
-        f"rejected {summary['dumps_rejected']}"
+        f"rejected {summary['dumps_rejected']}; taxonomy {summary['taxonomy_version']}, "
+        f"{summary['taxonomy_source']}"
     )
     for table, change in summary["rows_changed"].items():
         print(f"  +{change['added']:>8} -{change['removed']:>8} {table}")
@@ -446,6 +455,9 @@ def cmd_export(args: argparse.Namespace) -> int:
     since = args.since.isoformat() if args.since else None
     with _writer(args.lock_timeout, target):
         summary = _run_flow(_flow("export_parquet"), out_dir=args.out, since=since, warehouse=str(target))
+    if summary["nothing_new"]:
+        print(f"nothing new: {summary['out_dir']}/current is export {summary['export_id']}, kept as it is")
+        return 0
     print(f"export {summary['export_id']} -> {summary['out_dir']}/current ({summary['seconds']:.1f} s)")
     for name, d in summary["datasets"].items():
         print(
@@ -727,6 +739,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add("rebuild", help="re-derive derived tables from the stored dump bytes")
     p.add_argument("--warehouse", help="DuckDB file (default: $TICKERHOUSE_WAREHOUSE)")
+    p.add_argument("--taxonomy", help="a taxonomy TOML file (default: the one in force, see README)")
     p.add_argument("--lock-timeout", type=float, metavar="SECONDS", help="wait for an ingest, then exit 3")
     p.set_defaults(func=cmd_rebuild)
 

@@ -1,4 +1,4 @@
-"""Fault injection for the crash-consistency tests: TICKERHOUSE_TEST_CRASH_AT=parse|stage|load."""
+"""Fault injection for the crash-consistency tests: TICKERHOUSE_TEST_CRASH_AT=parse|stage|load|export."""
 
 from __future__ import annotations
 

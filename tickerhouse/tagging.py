@@ -6,6 +6,7 @@ rows from the dumps' bytes (whose staging knows the lexicon only), so stored vec
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
@@ -20,6 +21,8 @@ from tickerhouse.transforms.topics import Taxonomy
 
 # Derived tables retag replaces, each loaded by its own sql/load statement.
 TAG_TABLES = ("headline_topics", "article_topics", "headline_tokens")
+# The taxonomy's TOML text, staged beside the tags it derives: one read of the file, recorded as staged.
+STAGED_TAXONOMY = "taxonomy.toml"
 
 
 def stage_tags(con: duckdb.DuckDBPyConnection, taxonomy: Taxonomy, model: TopicModel, staging: Path) -> None:
@@ -48,3 +51,10 @@ def replace_tags(con: duckdb.DuckDBPyConnection, staging: Path) -> None:
     con.execute(sql_text("retag/clear"))  # every one of TAG_TABLES
     for name in TAG_TABLES:
         con.execute(sql_text(f"load/{name}"), {"files": [str(staging / f"{name}.parquet")]})
+
+
+def record_taxonomy(con: duckdb.DuckDBPyConnection, version: str, toml_text: str) -> None:
+    """Inside the caller's transaction: record the taxonomy the tags were derived with (version and TOML
+    text) as the one in force, which a later rebuild keeps."""
+    params = {"version": version, "toml": toml_text, "retagged_at": datetime.now(UTC).isoformat()}
+    con.execute(sql_text("retag/record_taxonomy"), params)

@@ -127,6 +127,26 @@ def plan_partitions(
     return PartitionPlan(tuple(sorted(write)), tuple(sorted(keep)), tuple(sorted(drop)))
 
 
+def nothing_new(
+    state: Mapping[str, Any],
+    datasets: list[Dataset],
+    plans: Mapping[str, Mapping[str, list[str]]],
+    dictionary: str | None,
+) -> bool:
+    """Return True when an export would write the version `current` already holds: the same datasets
+    partitioned the same way, no partition to write or drop, the same data dictionary.
+
+    state: the current export's _state.json; plans: per dataset, the partitions to write, keep and drop;
+    dictionary: the current export's data_dictionary.md (None when it has none).
+    """
+    if "export_id" not in state or dictionary != render_dictionary(datasets):
+        return False
+    exported = {name: d.get("partition_by") for name, d in state["datasets"].items()}
+    if exported != {ds.name: ds.partition_by for ds in datasets}:
+        return False
+    return not any(plan["write"] or plan["drop"] for plan in plans.values())
+
+
 def _cell(text: str) -> str:
     return text.replace("|", r"\|")
 

@@ -83,7 +83,8 @@ def test_ingest_prints_its_summary(warehouse, capsys):
     assert main(["ingest", str(SEED), "--warehouse", warehouse, "--quiet"]) == 0
     out = capsys.readouterr().out
     # the seed again under its own path: a new file row, the dump itself already there
-    assert "files seen 1, new 1, loaded 0, rejected 0" in out
+    assert "files seen 1, new 1, loaded 0, rejected 0, duplicates of stored dumps 1" in out
+    assert f"  duplicate {SEED}: same bytes as " in out and "seed.txt (loaded)" in out
     assert "+       1 dump_files" in out and "+       0 raw_dumps" in out
 
 

@@ -13,7 +13,7 @@ from tickerhouse import warehouse as wh
 from tickerhouse.flows import export_parquet as ep
 from tickerhouse.flows.ingest_dumps import ingest_dumps
 from tickerhouse.resources import sql_text
-from tickerhouse.transforms.export_plan import contract_drift, render_dictionary
+from tickerhouse.transforms.export_plan import contract_drift, nothing_new, render_dictionary
 
 DAYS = ("2024-12-01", "2024-12-02", "2024-12-03", "2024-12-04")
 
@@ -79,6 +79,30 @@ def test_export_reads_back_equal_through_pyarrow_and_duckdb(prefect_harness, war
         "zstd" in str(pads.dataset(current / "outlets").files and _compression(current / "outlets")).lower()
     )
     assert (current / ep.DICTIONARY_FILE).read_text(encoding="utf-8") == render_dictionary(ep.load_datasets())
+    _bridges_match_the_topic_lists(current, warehouse)
+
+
+def _bridges_match_the_topic_lists(current: Path, warehouse: Path) -> None:
+    """A BI tool joining headlines (articles) to headline_topics (article_topics) finds the export's own
+    topic lists: one flat row per headline or article per topic, and every tag of the warehouse."""
+    con = duckdb.connect()
+    for entity, bridge in (("headline", "headlines"), ("article", "articles")):
+        files = {name: f"{current}/{name}/**/*.parquet" for name in (f"{entity}_topics", bridge)}
+        rel = con.sql("select * from read_parquet($f)", params={"f": files[f"{entity}_topics"]})
+        assert not any("[]" in str(t) for t in rel.types)  # flat: no list column
+        rows = rel.fetchall()
+        assert sorted(rows, key=repr) == _warehouse_rows(warehouse, f"{entity}_topics")
+        assert len(rows) == len(_warehouse_rows(warehouse, f"{entity}_topics")) > 0
+        via_bridge = con.sql(
+            "select columns('^(headline|article)_id$'), list(topic order by topic) "
+            "from read_parquet($f) group by all",
+            params={"f": files[f"{entity}_topics"]},
+        ).fetchall()
+        as_lists = con.sql(
+            "select columns('^(headline|article)_id$'), topics from read_parquet($f) where len(topics) > 0",
+            params={"f": files[bridge]},
+        ).fetchall()
+        assert sorted(via_bridge) == sorted(as_lists)
 
 
 def _compression(folder: Path) -> str:
@@ -88,18 +112,59 @@ def _compression(folder: Path) -> str:
     return pq.read_metadata(first).row_group(0).column(0).compression
 
 
-def test_second_export_rewrites_nothing_and_duplicates_nothing(prefect_harness, warehouse, tmp_path):
+def _touch_an_outlet(warehouse: Path, homepage: str) -> None:
+    """Change one outlet row: the next export has exactly one partition (outlets) to write."""
+    con = duckdb.connect(str(warehouse))
+    con.execute(
+        "update outlets set homepage = $homepage where outlet_id = (select min(outlet_id) from outlets)",
+        {"homepage": homepage},
+    )
+    con.close()
+
+
+def test_export_with_nothing_new_says_so_and_keeps_current(prefect_harness, warehouse, tmp_path):
     out = tmp_path / "export"
-    ep.export_parquet(out_dir=str(out), warehouse=str(warehouse))
+    first = ep.export_parquet(out_dir=str(out), warehouse=str(warehouse))
+    assert first["nothing_new"] is False
+    target = (out / "current").resolve()
     before = _files(out / "current")
     summary = ep.export_parquet(out_dir=str(out), warehouse=str(warehouse))
-    assert all(d["written"] == 0 for d in summary["datasets"].values())
-    assert _files(out / "current") == before  # same files, hard-linked, not copies or extra parts
+    assert summary["nothing_new"] is True
+    assert summary["export_id"] == first["export_id"] == target.name
+    assert all(d["written"] == 0 and d["dropped"] == 0 for d in summary["datasets"].values())
+    assert (out / "current").resolve() == target
+    assert [p.name for p in (out / "versions").iterdir()] == [target.name]  # no version written
+    assert _files(out / "current") == before
     n = duckdb.sql(
         "select count(*) from read_parquet($glob, hive_partitioning = true)",
         params={"glob": f"{out}/current/ticker_items/*/*.parquet"},
     ).fetchall()[0][0]
     assert n == len(_warehouse_rows(warehouse, "ticker_items"))
+    # one row changed: a new version, its unchanged partitions hard-linked (the same files), not copies
+    _touch_an_outlet(warehouse, "https://example.org")
+    changed = ep.export_parquet(out_dir=str(out), warehouse=str(warehouse))
+    assert changed["nothing_new"] is False
+    assert {n: d["written"] for n, d in changed["datasets"].items() if d["written"]} == {"outlets": 1}
+    after = _files(out / "current")
+    assert {p: i for p, i in after.items() if not p.startswith("outlets/")} == {
+        p: i for p, i in before.items() if not p.startswith("outlets/")
+    }
+
+
+def test_export_nothing_new_still_rewrites_with_since_or_a_changed_dictionary(tmp_path):
+    # the decision alone (no flow run): every partition as exported, but the caller or the docs differ
+    datasets = ep.load_datasets()
+    state = {"export_id": "x", "datasets": {d.name: {"partition_by": d.partition_by} for d in datasets}}
+    idle = {d.name: {"write": [], "keep": ["2024-12-01"], "drop": []} for d in datasets}
+    dictionary = render_dictionary(datasets)
+    assert nothing_new(state, datasets, idle, dictionary)
+    assert not nothing_new(state, datasets, idle, dictionary.replace("Hive", "hive"))
+    assert not nothing_new(state, datasets, idle, None)
+    assert not nothing_new({"datasets": {}}, datasets, idle, dictionary)  # no export yet
+    fewer = {**state, "datasets": dict(list(state["datasets"].items())[1:])}
+    assert not nothing_new(fewer, datasets, idle, dictionary)  # a dataset added since
+    dropped = {**idle, "headlines": {"write": [], "keep": [], "drop": [""]}}
+    assert not nothing_new(state, datasets, dropped, dictionary)
 
 
 def test_since_replaces_only_partitions_from_that_day(prefect_harness, warehouse, tmp_path):
@@ -135,12 +200,7 @@ def test_crash_while_writing_leaves_previous_export_intact(prefect_harness, ware
     ep.export_parquet(out_dir=str(out), warehouse=str(warehouse))
     target = (out / "current").resolve()
     before = _files(out / "current")
-    con = duckdb.connect(str(warehouse))
-    con.execute(
-        "update outlets set homepage = 'https://example.org' "
-        "where outlet_id = (select min(outlet_id) from outlets)"
-    )
-    con.close()
+    _touch_an_outlet(warehouse, "https://example.org")
 
     def crash(*args, **kwargs):
         raise OSError("disk full (simulated)")
@@ -152,6 +212,31 @@ def test_crash_while_writing_leaves_previous_export_intact(prefect_harness, ware
     assert (out / "current").resolve() == target
     assert _files(out / "current") == before
     assert [p.name for p in (out / "versions").iterdir()] == [target.name]  # the half-built one is gone
+
+
+def test_half_built_folders_are_never_versions_and_a_reader_keeps_its_files(
+    prefect_harness, warehouse, tmp_path
+):
+    out = tmp_path / "export"
+    ep.export_parquet(out_dir=str(out), warehouse=str(warehouse))
+    first = (out / "current").resolve()  # a reader resolves `current` and goes on reading this folder
+    read = f"{first}/ticker_items/*/*.parquet"
+    expected = duckdb.sql("select count(*) from read_parquet($g)", params={"g": read}).fetchall()
+    # what crashed exports leave: a partial folder, and an older tickerhouse's half-built, later-named one
+    for crashed in (f"{ep.PARTIAL_PREFIX}99991231T000000Z-0badf00d", "99991231T000000Z-deadbeef"):
+        (out / "versions" / crashed / "outlets").mkdir(parents=True)
+        (out / "versions" / crashed / "outlets" / "part-0.parquet").write_bytes(b"PAR1 half")
+    assert ep.complete_versions(out) == [first]
+    _touch_an_outlet(warehouse, "https://example.org/1")
+    ep.export_parquet(out_dir=str(out), warehouse=str(warehouse))
+    second = (out / "current").resolve()
+    # the crashed folders are gone; the version the reader resolved is kept, its files intact
+    assert sorted(p.name for p in (out / "versions").iterdir()) == [first.name, second.name]
+    assert duckdb.sql("select count(*) from read_parquet($g)", params={"g": read}).fetchall() == expected
+    _touch_an_outlet(warehouse, "https://example.org/2")
+    ep.export_parquet(out_dir=str(out), warehouse=str(warehouse))
+    third = (out / "current").resolve()
+    assert [p.name for p in ep.complete_versions(out)] == [second.name, third.name]  # the last two
 
 
 def test_every_exported_column_is_documented(warehouse):

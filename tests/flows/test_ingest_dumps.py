@@ -10,6 +10,7 @@ import pytest
 
 from helpers import SAMPLE_DIR, query, table_counts
 from tickerhouse.flows.ingest_dumps import ingest_dumps
+from tickerhouse.flows.summaries import SHOWN_DUPLICATES, describe_duplicates
 from tickerhouse.samples.corpus import BAD_KINDS, generate_corpus
 
 SEED_NAME = "000_46a3b748499c8f06.txt"
@@ -67,6 +68,13 @@ def test_summary_counts(sample_run, sample_kinds):
     # the duplicate file holds an earlier dump's bytes: one dump fewer than files
     assert first["dumps_loaded"] == n_dumps - 1 - len(REJECTED)
     assert first["reject_reasons"] == dict.fromkeys(REJECTED.values(), 1)
+    # every new file is explained: loaded, rejected, or named as a duplicate of a stored dump
+    copy = next(p for p, k in sample_kinds.items() if k == "duplicate")
+    original = copy.replace(" (1).txt", ".txt")
+    [duplicate] = first["duplicates"]
+    assert {duplicate["path"], duplicate["stored_as"]} == {copy, original}  # the first path by name stays
+    assert duplicate["status"] == "loaded"
+    assert first["files_new"] == first["dumps_loaded"] + first["dumps_rejected"] + len(first["duplicates"])
     counts = table_counts(target)
     assert first["rows_added"] == counts
     assert counts["raw_dumps"] == n_dumps - 1 and counts["dump_files"] == n_dumps
@@ -207,6 +215,24 @@ def test_summary_artifact_is_published(sample_run):
         assert rows["failing rows", "items_match_snapshots"] == 0
     first_rows = json.loads(by_description[f"ingest run {first['run_id']}"].data)
     assert {"section": "rejected files", "item": "empty file", "value": 1} in first_rows
+    assert {"section": "dumps", "item": "duplicates of stored dumps", "value": 1} in first_rows
+    [duplicate] = first["duplicates"]
+    assert {
+        "section": "duplicate files (not loaded again)",
+        "item": duplicate["path"],
+        "value": f"same bytes as {duplicate['stored_as']} (loaded)",
+    } in first_rows
+
+
+def test_duplicates_are_all_counted_and_the_first_named():
+    many = [{"path": f"p{i}.txt", "stored_as": "a.txt", "status": "rejected"} for i in range(25)]
+    shown = describe_duplicates(many)
+    assert len(shown) == SHOWN_DUPLICATES + 1
+    assert shown["p0.txt"] == "same bytes as a.txt (rejected)"
+    assert shown["... and 5 more"] == "not listed"
+    assert describe_duplicates(many[:2]) == {
+        p: "same bytes as a.txt (rejected)" for p in ("p0.txt", "p1.txt")
+    }
 
 
 # ---- small folders ---------------------------------------------------------------------------
@@ -232,9 +258,16 @@ def test_same_dump_under_two_names(prefect_harness, tmp_path, monkeypatch, worke
     assert summary["rows_added"]["ticker_items"] == 48
     assert summary["checks"]["items_match_snapshots"] == 0
     # a third name in a later run adds a file row and nothing else
+    assert summary["duplicates"] == [
+        {"path": str(landing / "sub" / "b.txt"), "stored_as": str(landing / "a.txt"), "status": "loaded"}
+    ]
     _copy_seed(landing, "c.txt")
     again = ingest_dumps(paths=[str(landing)], warehouse=str(target))
     assert {t: n for t, n in again["rows_added"].items() if n} == {"dump_files": 1}
+    assert (again["dumps_loaded"], again["dumps_rejected"]) == (0, 0)
+    assert again["duplicates"] == [
+        {"path": str(landing / "c.txt"), "stored_as": str(landing / "a.txt"), "status": "loaded"}
+    ]
 
 
 def test_interleaved_ingests_build_the_aggregates_one_ingest_builds(prefect_harness, tmp_path):

@@ -1,13 +1,17 @@
-"""retag_topics: tags re-derived from stored text with a new taxonomy, its version recorded, no dump read."""
+"""retag_topics: tags re-derived from stored text with a new taxonomy, its version recorded, no dump read;
+rebuild_warehouse keeps that taxonomy, or takes another."""
 
 import shutil
+import tomllib
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from helpers import REPO
+from helpers import REPO, copy_warehouse
+from tickerhouse.errors import UsageError
 from tickerhouse.flows.ingest_dumps import ingest_dumps
+from tickerhouse.flows.rebuild_warehouse import rebuild_warehouse, taxonomy_to_keep
 from tickerhouse.flows.retag_topics import retag_topics
 
 
@@ -19,8 +23,11 @@ def _tags(path: Path, sql: str) -> list[tuple]:
         con.close()
 
 
-@pytest.mark.usefixtures("prefect_harness")
-def test_retag_rederives_tags_with_the_new_taxonomy(tmp_path, seed_bytes):
+@pytest.fixture(scope="module")
+def retagged(prefect_harness, tmp_path_factory, seed_bytes) -> tuple[Path, Path, dict]:
+    """(warehouse, taxonomy file, retag summary, mufti-weather tags): the seed ingested, its dump deleted,
+    then retagged with a new taxonomy version that makes "mufti" a weather word."""
+    tmp_path = tmp_path_factory.mktemp("retag")
     landing = tmp_path / "landing"
     landing.mkdir()
     (landing / "seed.txt").write_bytes(seed_bytes)
@@ -28,6 +35,7 @@ def test_retag_rederives_tags_with_the_new_taxonomy(tmp_path, seed_bytes):
     ingest_dumps(paths=[str(landing)], warehouse=str(warehouse))
     tagged = _tags(warehouse, "select count(*), min(taxonomy_version) from headline_topics")[0]
     assert tagged[0] > 0
+    assert _mufti_weather(warehouse) == 0
     # the dump is gone: retag must work from the warehouse alone
     shutil.rmtree(landing)
 
@@ -36,19 +44,27 @@ def test_retag_rederives_tags_with_the_new_taxonomy(tmp_path, seed_bytes):
     edited = toml.replace('version = "', 'version = "2099.01.01.1" #', 1)
     taxonomy = tmp_path / "topics.toml"
     taxonomy.write_text(_add_term(edited, "weather", "mufti"), encoding="utf-8")
-
     summary = retag_topics(warehouse=str(warehouse), taxonomy_path=str(taxonomy))
+    return warehouse, taxonomy, summary
+
+
+def _mufti_weather(warehouse: Path) -> int:
+    sql = (
+        "select count(*) from headline_topics join headlines using (headline_id) "
+        "where topic = 'weather' and headline ilike '%mufti%'"
+    )
+    return _tags(warehouse, sql)[0][0]
+
+
+def test_retag_rederives_tags_with_the_new_taxonomy(retagged):
+    warehouse, taxonomy, summary = retagged
     assert summary["taxonomy_version"] == "2099.01.01.1"
     versions = _tags(warehouse, "select distinct taxonomy_version from headline_topics")
     assert versions == [("2099.01.01.1",)]
-    mufti = _tags(
-        warehouse,
-        "select count(*) from headline_topics join headlines using (headline_id) "
-        "where topic = 'weather' and headline ilike '%mufti%'",
-    )[0][0]
-    assert mufti == 2  # both Grand Mufti wordings of the seed
+    assert _mufti_weather(warehouse) == 2  # both Grand Mufti wordings of the seed
     meta = dict(_tags(warehouse, "select key, value from schema_meta"))
     assert meta["taxonomy_version"] == "2099.01.01.1"
+    assert meta["taxonomy_toml"] == taxonomy.read_text(encoding="utf-8")  # what a rebuild keeps
 
     assert summary["changes"]["weather"]["added"] >= 2  # retag says what it changed, per topic
 
@@ -64,3 +80,43 @@ def _add_term(toml: str, topic: str, term: str) -> str:
     start = toml.index(head)
     fr = toml.index("fr = [", start)
     return toml[: fr + len("fr = [")] + f'"{term}", ' + toml[fr + len("fr = [") :]
+
+
+def test_rebuild_keeps_the_retagged_taxonomy_or_takes_one(retagged, tmp_path):
+    source, taxonomy, _ = retagged
+    warehouse = tmp_path / "w.duckdb"
+    copy_warehouse(source, warehouse)
+    moved = taxonomy.rename(tmp_path / "elsewhere.toml")  # the file may be gone: the warehouse keeps it
+    try:
+        kept = rebuild_warehouse(warehouse=str(warehouse))
+    finally:
+        moved.rename(taxonomy)
+    assert kept["taxonomy_version"] == "2099.01.01.1"
+    assert kept["taxonomy_source"].startswith("the one in force")
+    assert _tags(warehouse, "select distinct taxonomy_version from headline_topics") == [("2099.01.01.1",)]
+    assert _mufti_weather(warehouse) == 2
+    assert all(c == {"added": 0, "removed": 0} for c in kept["rows_changed"].values())
+
+    shipped = REPO / "data" / "topics.toml"
+    back = rebuild_warehouse(warehouse=str(warehouse), taxonomy_path=str(shipped))
+    version = tomllib.loads(shipped.read_text(encoding="utf-8"))["version"]
+    assert (back["taxonomy_version"], back["taxonomy_source"]) == (
+        version,
+        f"{shipped} (--taxonomy, now in force)",
+    )
+    assert _tags(warehouse, "select distinct taxonomy_version from headline_topics") == [(version,)]
+    assert _mufti_weather(warehouse) == 0
+    assert dict(_tags(warehouse, "select key, value from schema_meta"))["taxonomy_version"] == version
+
+
+def test_rebuild_refuses_to_revert_a_taxonomy_it_cannot_find():
+    # a warehouse retagged by an older tickerhouse recorded the version alone
+    with pytest.raises(UsageError, match=r"derived with taxonomy 2099.01.01.1 .* rebuild --taxonomy FILE"):
+        taxonomy_to_keep({"taxonomy_version": "2099.01.01.1", "retagged_at": "2026-01-01"}, None)
+    shipped = (REPO / "data" / "topics.toml").read_text(encoding="utf-8")
+    version = tomllib.loads(shipped)["version"]
+    assert taxonomy_to_keep({"taxonomy_version": version}, None) == (
+        shipped,
+        "data/topics.toml (no retag recorded)",
+    )
+    assert taxonomy_to_keep({}, None)[0] == shipped

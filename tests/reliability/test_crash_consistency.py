@@ -1,4 +1,5 @@
-"""SIGKILL during parse, staging and the DuckDB load, then a re-run: the warehouse equals a clean run's."""
+"""SIGKILL during parse, staging and the DuckDB load, then a re-run: the warehouse equals a clean run's;
+during an export: no half-built version counts, the next export prunes it."""
 
 from __future__ import annotations
 
@@ -7,7 +8,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from helpers import copy_warehouse
 from tickerhouse.faults import CRASH_ENV
+from tickerhouse.flows.export_parquet import PARTIAL_PREFIX, complete_versions, export_parquet
 from tickerhouse.flows.ingest_dumps import ingest_dumps
 from tickerhouse.samples.corpus import write_corpus
 
@@ -67,3 +70,35 @@ def test_sigkill_then_rerun_equals_clean_run(
     assert con.execute("select count(*) from dump_files").fetchone()[0] == _files(corpus)
     con.close()
     assert not any(staging.rglob("*.parquet")), "staged leftovers must be cleared, never loaded later"
+
+
+def test_sigkill_during_export_leaves_no_version_and_the_next_export_prunes_it(clean, run_cli, tmp_path):
+    target = tmp_path / "warehouse.duckdb"
+    copy_warehouse(clean, target)
+    out = tmp_path / "export"
+    export_parquet(out_dir=str(out), warehouse=str(target))
+    first = (out / "current").resolve()
+    con = duckdb.connect(str(target))
+    con.execute(
+        "update outlets set homepage = 'https://example.org' "
+        "where outlet_id = (select min(outlet_id) from outlets)"
+    )
+    con.close()
+
+    args = ("export", "--out", str(out), "--warehouse", str(target))
+    crashed = run_cli(*args, extra_env={CRASH_ENV: "export"})
+    assert crashed.returncode == -9, crashed.stderr[-2000:]
+    # the killed export left its half-built folder; it is not a version and `current` did not move
+    assert any(p.name.startswith(PARTIAL_PREFIX) for p in (out / "versions").iterdir())
+    assert complete_versions(out) == [first]
+    assert (out / "current").resolve() == first
+
+    export_parquet(out_dir=str(out), warehouse=str(target))
+    second = (out / "current").resolve()
+    # the previous complete version is kept (a reader may hold it), the half-built one is gone
+    assert sorted(p.name for p in (out / "versions").iterdir()) == sorted([first.name, second.name])
+    homepages = duckdb.sql(
+        "select homepage from read_parquet($f) where homepage = 'https://example.org'",
+        params={"f": f"{out}/current/outlets/*.parquet"},
+    ).fetchall()
+    assert homepages == [("https://example.org",)]

@@ -1,0 +1,14 @@
+-- one row per topic per distinct article: the flat bridge between articles and topics for BI tools (not partitioned)
+select
+    -- key
+    cast(article_id as varchar) as article_id,
+    cast(topic as varchar) as topic,
+    -- how the tag was found
+    cast(via as varchar) as via,
+    cast(found_in as varchar) as found_in,
+    cast(array_to_string(matched_terms, '; ') as varchar) as matched_terms,
+    cast(score as double) as score,
+    -- what it was derived with
+    cast(taxonomy_version as varchar) as taxonomy_version,
+    cast(model_version as varchar) as model_version
+from article_topics
