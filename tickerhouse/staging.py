@@ -57,7 +57,7 @@ _POOLS_LOCK = threading.Lock()  # parse tasks run on several threads: they must 
 
 def _warm_worker(owner: int) -> None:
     """Load the language models as a worker starts, before its first batch (the taxonomy, which depends
-    on the warehouse, is compiled with the first batch: a few ms from the state dir's cache).
+    on the warehouse, is compiled with the first batch: a few ms once the state dir caches it).
 
     The worker ends when `owner`, the process whose pool it serves, ends: a killed command leaves no
     worker behind (and then no forkserver, which the workers alone kept alive).
