@@ -146,14 +146,15 @@ def measure_commands(
 STAGE_PROBE = """
 import json, sys, time
 from tickerhouse.io.discovery import find_new_files
-from tickerhouse.resources import OUTLETS_CSV
+from tickerhouse.resources import OUTLETS_CSV, TOPICS_TOML
 from tickerhouse.staging import local_pool, read_and_stage, split_batches, worker_pool
 corpus, out, n, workers = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
 files = sorted(find_new_files([corpus], set())[0], key=lambda f: f.path)[:n]
 started = time.perf_counter()
 with worker_pool(workers):
     batches = split_batches(files, 2000, max(workers, 1))
-    args = [(b, f"{out}/{i:05d}", "bench", 5 << 20, str(OUTLETS_CSV)) for i, b in enumerate(batches)]
+    shared = ("bench", 5 << 20, str(OUTLETS_CSV), TOPICS_TOML.read_text(encoding="utf-8"))
+    args = [(b, f"{out}/{i:05d}", *shared) for i, b in enumerate(batches)]
     if workers:
         [f.result() for f in [local_pool(workers).submit(read_and_stage, *a) for a in args]]
     else:

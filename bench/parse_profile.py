@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 from tickerhouse.io.discovery import find_new_files
-from tickerhouse.resources import OUTLETS_CSV, read_taxonomy
+from tickerhouse.resources import OUTLETS_CSV, TOPICS_TOML, compiled_taxonomy
 from tickerhouse.samples.corpus import write_corpus
 from tickerhouse.staging import read_and_stage
 from tickerhouse.transforms.language import load_models
@@ -27,9 +27,11 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def stage_all(batches: list, out: Path, tag: str) -> None:
-    """Stage every batch as a worker does, each into its own folder."""
+    """Stage every batch as a worker does, each into its own folder, tagged with the shipped taxonomy."""
+    taxonomy_toml = TOPICS_TOML.read_text(encoding="utf-8")
     for i, batch in enumerate(batches):
-        read_and_stage(batch, str(out / tag / f"{i:05d}"), "bench", 5 * 1024 * 1024, str(OUTLETS_CSV))
+        target = str(out / tag / f"{i:05d}")
+        read_and_stage(batch, target, "bench", 5 * 1024 * 1024, str(OUTLETS_CSV), taxonomy_toml)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -46,7 +48,8 @@ def main(argv: list[str] | None = None) -> int:
         files, _ = find_new_files([str(work / "corpus")], set())
         warm, rest = files[: args.batch], files[args.batch :]
         batches = [rest[i : i + args.batch] for i in range(0, len(rest), args.batch)]
-        read_taxonomy(), load_models()  # as a worker does when it starts: the first batch may be all Arabic
+        # as a worker does with its first batch: the first batch may be all Arabic
+        compiled_taxonomy(TOPICS_TOML.read_text(encoding="utf-8")), load_models()
         stage_all([warm], work / "staged", "warm")
 
         started = time.perf_counter()

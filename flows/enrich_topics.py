@@ -23,8 +23,9 @@ from prefect.utilities.annotations import quote
 from tickerhouse import embeddings
 from tickerhouse import warehouse as wh
 from tickerhouse.io.locks import run_lock
-from tickerhouse.resources import read_taxonomy, sql_text
+from tickerhouse.resources import compiled_taxonomy, sql_text
 from tickerhouse.settings import load_settings
+from tickerhouse.tagging import taxonomy_in_force
 from tickerhouse.topic_heads import load_topic_model
 from tickerhouse.transforms.tables import to_arrow
 from tickerhouse.transforms.topic_tags import article_model_text, article_topics, headline_topics
@@ -35,16 +36,18 @@ BATCH_SIZE = 128
 
 
 @task(cache_policy=NO_CACHE)
-def select_pending(warehouse: str, limit: int | None) -> quote[tuple[pd.DataFrame, pd.DataFrame]]:
-    """Return the headlines and articles without a vector of the current model (at most `limit` each)."""
+def select_pending(warehouse: str, limit: int | None) -> quote[tuple[pd.DataFrame, pd.DataFrame, str]]:
+    """Return the headlines and articles without a vector of the current model (at most `limit` each),
+    and the TOML text of the taxonomy in force they are tagged with (tagging.taxonomy_in_force)."""
     con = wh.connect(Path(warehouse))
     try:
         params = {"model": embeddings.MODEL_ID, "limit": limit}
         headlines = con.execute(sql_text("enrich/pending_headlines"), params).df()
         articles = con.execute(sql_text("enrich/pending_articles"), params).df()
+        taxonomy_toml, _ = taxonomy_in_force(con)
     finally:
         con.close()
-    return quote((headlines, articles))
+    return quote((headlines, articles, taxonomy_toml))
 
 
 @task(cache_policy=NO_CACHE)
@@ -123,10 +126,10 @@ def enrich_topics(
     wait_s = settings.lock_timeout_s if lock_timeout_s is None else lock_timeout_s
     # Extract: what waits for the model (under the lock: no writer is half-way through a load)
     with run_lock(settings.state_dir, Path(target), wait_s):
-        headlines, articles = select_pending(target, limit).unquote()
+        headlines, articles, taxonomy_toml = select_pending(target, limit).unquote()
     # Transform: vectors in batches, then the combined tags of exactly these texts
     model = load_topic_model()
-    taxonomy = read_taxonomy()
+    taxonomy = compiled_taxonomy(taxonomy_toml)
     article_texts = [
         article_model_text(t or "", list(p))
         for t, p in zip(articles["title"], articles["paragraphs"], strict=True)

@@ -28,23 +28,27 @@ from tickerhouse.staging import (
     staging_area,
     worker_pool,
 )
+from tickerhouse.tagging import taxonomy_in_force
 from tickerhouse.transforms.source_file import SourceFile
 
 
 @dataclass(frozen=True)
 class Discovered:
-    """What discovery found: new files, files seen, manifest problems (path:line: reason), files settling."""
+    """What discovery found: new files, files seen, manifest problems (path:line: reason), files settling;
+    and the TOML text of the warehouse's taxonomy in force, which the new dumps are tagged with."""
 
     files: list[SourceFile]
     n_seen: int
     manifest_problems: list[str]
     settling: list[str]
+    taxonomy_toml: str
 
 
 @task(retries=3, retry_delay_seconds=[2, 5, 15], cache_policy=NO_CACHE)
 def discover_files(paths: list[str], warehouse: str) -> quote[Discovered]:
     """Return the files not yet ingested (by path, size, mtime), how many files were seen in all, the
-    manifest rows that gave no time and the files left for a later run (still being written).
+    manifest rows that gave no time, the files left for a later run (still being written) and the
+    taxonomy in force (tagging.taxonomy_in_force: the last retag's, else data/topics.toml).
 
     The seen keys are read here and the result comes back quoted: Prefect inspects task parameters and
     results object by object, which costs seconds for a hundred thousand files.
@@ -52,12 +56,13 @@ def discover_files(paths: list[str], warehouse: str) -> quote[Discovered]:
     con = wh.connect(Path(warehouse))
     try:
         seen = wh.seen_files(con)
+        taxonomy_toml, _ = taxonomy_in_force(con)
     finally:
         con.close()
     problems: list[ManifestProblem] = []
     settling: list[str] = []
     files, n_seen = find_new_files(paths, seen, problems, settling=settling)
-    return quote(Discovered(files, n_seen, [str(p) for p in problems], settling))
+    return quote(Discovered(files, n_seen, [str(p) for p in problems], settling, taxonomy_toml))
 
 
 @task(cache_policy=NO_CACHE)
@@ -67,6 +72,7 @@ def parse_batch(
     run_id: str,
     max_bytes: int,
     outlets_csv: str,
+    taxonomy_toml: str,
     local_processes: int = 0,
     future_tolerance_s: float | None = None,
     time_budget_s: float | None = None,
@@ -76,7 +82,16 @@ def parse_batch(
     With local_processes > 0 the work runs in this machine's worker pool (the task's thread waits);
     with 0 it runs where the task runs (inline, or on a Dask worker).
     """
-    args = (batch.files, out_dir, run_id, max_bytes, outlets_csv, future_tolerance_s, time_budget_s)
+    args = (
+        batch.files,
+        out_dir,
+        run_id,
+        max_bytes,
+        outlets_csv,
+        taxonomy_toml,
+        future_tolerance_s,
+        time_budget_s,
+    )
     if local_processes > 0:
         return local_pool(local_processes).submit(read_and_stage, *args).result()
     return read_and_stage(*args)
@@ -84,13 +99,15 @@ def parse_batch(
 
 def stage_dumps(
     files: list[SourceFile],
+    taxonomy_toml: str,
     staging: str,
     run_id: str,
     settings: Settings,
     local_processes: int,
     batch_size: int,
 ) -> list[str]:
-    """Stage the files as Parquet, one parse_batch task per batch; return the batch folders in order.
+    """Stage the files as Parquet, tagged with taxonomy_toml, one parse_batch task per batch; return the
+    batch folders in order.
 
     Batches: at most batch_size, at least one per worker; never one task per file (the ephemeral Prefect
     server stalls past ~1000 small tasks).
@@ -98,7 +115,7 @@ def stage_dumps(
     batches = split_batches(files, batch_size, settings.workers)
     dirs = [storage.join(staging, f"{i:05d}") for i in range(len(batches))]
     limits = (settings.future_tolerance_s, settings.dump_time_budget_s)
-    shared = (run_id, settings.max_dump_bytes, str(OUTLETS_CSV), local_processes, *limits)
+    shared = (run_id, settings.max_dump_bytes, str(OUTLETS_CSV), taxonomy_toml, local_processes, *limits)
     futures = [parse_batch.submit(FileBatch(b), d, *shared) for b, d in zip(batches, dirs, strict=True)]
     done = 0
     report_progress("ingest", done, len(files), "dump")
@@ -156,7 +173,13 @@ def ingest_dumps(
         with worker_pool(local_processes):
             # Transform: read, parsed, normalized and tagged in batches across the workers, staged as Parquet
             batch_dirs = stage_dumps(
-                files, staging, run_id, settings, local_processes, batch_size or settings.batch_size
+                files,
+                found.taxonomy_toml,
+                staging,
+                run_id,
+                settings,
+                local_processes,
+                batch_size or settings.batch_size,
             )
         # Load: one transaction from this single writer, the checks and the run record inside it
         start = {"run_id": run_id, "started_at": started, "files_seen": found.n_seen, "files_new": len(files)}

@@ -3,7 +3,6 @@ applied to history), through the ingest's own stage and load code, in one transa
 
 from __future__ import annotations
 
-import tomllib
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
@@ -15,16 +14,15 @@ from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
 from tickerhouse import warehouse as wh
-from tickerhouse.errors import NotFoundError, UsageError
+from tickerhouse.errors import NotFoundError
 from tickerhouse.flows.summaries import publish_summary, record_checked_run
 from tickerhouse.io.locks import run_lock
-from tickerhouse.resources import OUTLETS_CSV, TOPICS_TOML, sql_text
+from tickerhouse.resources import OUTLETS_CSV, compiled_taxonomy, sql_text
 from tickerhouse.settings import load_settings
 from tickerhouse.staging import stage_batch, staging_area
-from tickerhouse.tagging import STAGED_TAXONOMY, record_taxonomy, replace_tags, stage_tags
+from tickerhouse.tagging import STAGED_TAXONOMY, record_taxonomy, replace_tags, stage_tags, taxonomy_in_force
 from tickerhouse.topic_heads import load_topic_model
 from tickerhouse.transforms.source_file import SourceFile
-from tickerhouse.transforms.topics import load_taxonomy
 
 # Observations, not derivations: which file versions were seen is never re-derived from bytes. (The
 # embedding tables are not touched either: vectors depend on the text alone and cost an hour per few
@@ -51,33 +49,14 @@ class _ArchiveReader:
         return self._contents[dump_id]
 
 
-def taxonomy_to_keep(recorded: dict[str, str], given: Path | None) -> tuple[str, str]:
-    """Return the TOML text of the taxonomy a rebuild derives the tags with, and where it comes from.
-
-    recorded: the taxonomy in force (sql/rebuild/taxonomy_in_force); given: `--taxonomy FILE`, which wins.
-    Without either, the shipped data/topics.toml. A warehouse retagged by an older tickerhouse recorded a
-    version alone: unless the shipped file is that version, the rebuild is refused (no silent revert).
-    """
-    if given is not None:
-        return given.read_text(encoding="utf-8"), f"{given} (--taxonomy, now in force)"
-    if "taxonomy_toml" in recorded:
-        return recorded["taxonomy_toml"], f"the one in force (recorded {recorded['retagged_at']})"
-    shipped = TOPICS_TOML.read_text(encoding="utf-8")
-    in_force, version = recorded.get("taxonomy_version"), tomllib.loads(shipped).get("version")
-    if in_force not in (None, version):
-        raise UsageError(
-            f"the tags were derived with taxonomy {in_force} (`retag --taxonomy`), data/topics.toml is "
-            f"{version}: run `tickerhouse rebuild --taxonomy FILE` with the taxonomy to keep"
-        )
-    return shipped, "data/topics.toml (no retag recorded)"
-
-
 @task(cache_policy=NO_CACHE)
 def stage_stored_dumps(
     warehouse: str, staging: str, run_id: str, started: datetime, batch_size: int
 ) -> list[str]:
-    """Stage every stored dump's bytes in batches, exactly as ingest stages files; return the batch dirs."""
+    """Stage every stored dump's bytes in batches, exactly as ingest stages files, tagged with the taxonomy
+    stage_taxonomy staged; return the batch dirs."""
     outlets = pd.read_csv(OUTLETS_CSV, dtype=str, keep_default_na=False)
+    taxonomy = compiled_taxonomy((Path(staging) / STAGED_TAXONOMY).read_text(encoding="utf-8"))
     dirs: list[str] = []
     con = wh.connect(Path(warehouse))
     try:
@@ -93,7 +72,7 @@ def stage_stored_dumps(
                 for dump_id, path, size, mtime_ns, manifest_at, content, raw_file in rows
             ]
             target = Path(staging) / f"{len(dirs):05d}"
-            stage_batch(contents, target, run_id, started, outlets)
+            stage_batch(contents, target, run_id, started, outlets, taxonomy)
             # Rebuild reads no file: the file versions already recorded stay as they are.
             (target / "files.parquet").unlink()
             dirs.append(str(target))
@@ -117,7 +96,7 @@ def replace_derived(
     # The dumps' staging tags with the lexicon only: the model is re-applied to the vectors kept
     tags = tag_dir / "tags"
     toml_text = (tag_dir / STAGED_TAXONOMY).read_text(encoding="utf-8")
-    taxonomy = load_taxonomy(toml_text)
+    taxonomy = compiled_taxonomy(toml_text)
     stage_tags(con, taxonomy, load_topic_model(), tags)
     replace_tags(con, tags)
     if record:
@@ -139,13 +118,21 @@ def replace_derived(
 
 @task(cache_policy=NO_CACHE)
 def stage_taxonomy(warehouse: str, staging: str, taxonomy_path: str | None) -> str:
-    """Stage the taxonomy the rebuild tags with (taxonomy_to_keep) in staging; return where it came from."""
-    con = wh.connect(Path(warehouse))
-    try:
-        recorded = dict(con.execute(sql_text("rebuild/taxonomy_in_force")).fetchall())
-    finally:
-        con.close()
-    toml_text, source = taxonomy_to_keep(recorded, Path(taxonomy_path) if taxonomy_path else None)
+    """Stage the taxonomy the rebuild tags with in staging; return where it came from.
+
+    taxonomy_path (`--taxonomy FILE`) wins; without it, the taxonomy in force (tagging.taxonomy_in_force).
+    """
+    if taxonomy_path:
+        toml_text, source = (
+            Path(taxonomy_path).read_text(encoding="utf-8"),
+            f"{taxonomy_path} (--taxonomy, now in force)",
+        )
+    else:
+        con = wh.connect(Path(warehouse))
+        try:
+            toml_text, source = taxonomy_in_force(con)
+        finally:
+            con.close()
     Path(staging).mkdir(parents=True, exist_ok=True)
     (Path(staging) / STAGED_TAXONOMY).write_text(toml_text, encoding="utf-8")
     return source

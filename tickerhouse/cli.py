@@ -531,7 +531,8 @@ def cmd_server(args: argparse.Namespace) -> int:
 
 
 def cmd_tag(args: argparse.Namespace) -> int:
-    """Print one JSON line per text (arguments, then lines of --file): its topics by the warehouse's rule.
+    """Print one JSON line per text (arguments, then lines of --file): its topics by the warehouse's rule
+    (--taxonomy FILE, else the taxonomy in force in --warehouse, else data/topics.toml).
 
     Per topic: how it was found (rubric, term, model, parent:<child>), the terms that matched and the
     model's score; then every head's score and the example headlines nearest the text, to see why.
@@ -539,7 +540,8 @@ def cmd_tag(args: argparse.Namespace) -> int:
     import pandas as pd
 
     from tickerhouse import embeddings
-    from tickerhouse.resources import read_taxonomy
+    from tickerhouse.resources import compiled_taxonomy, read_taxonomy
+    from tickerhouse.tagging import taxonomy_in_force
     from tickerhouse.topic_heads import load_topic_model
     from tickerhouse.transforms.language import detect_languages
     from tickerhouse.transforms.topic_model import nearest_examples, score
@@ -551,7 +553,16 @@ def cmd_tag(args: argparse.Namespace) -> int:
     texts = [t for t in texts if t]
     if not texts:
         raise UsageError("give TEXT arguments or --file FILE")
-    taxonomy = read_taxonomy(Path(args.taxonomy)) if args.taxonomy else read_taxonomy()
+    if args.taxonomy:
+        taxonomy = read_taxonomy(Path(args.taxonomy))
+    elif args.warehouse:
+        con = _read_only(str(_existing_warehouse(args.warehouse)))
+        try:
+            taxonomy = compiled_taxonomy(taxonomy_in_force(con)[0])
+        finally:
+            con.close()
+    else:
+        taxonomy = read_taxonomy()
     model = load_topic_model()
     languages = detect_languages(pd.Series(texts))
     frame = pd.DataFrame({"headline_id": [str(i) for i in range(len(texts))], "headline": texts})
@@ -789,7 +800,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("tag", help="print the topics of texts (and the terms that matched) as JSON lines")
     p.add_argument("texts", nargs="*", metavar="TEXT")
     p.add_argument("--file", help="a file of texts, one per line")
-    p.add_argument("--taxonomy", help="a taxonomy TOML file (default: data/topics.toml)")
+    p.add_argument("--taxonomy", help="a taxonomy TOML file (default: --warehouse's in force, see README)")
+    p.add_argument("--warehouse", help="tag with the taxonomy in force in this DuckDB file")
     p.set_defaults(func=cmd_tag)
 
     p = add("enrich", help="embed headlines and articles not embedded yet; add the model's tags")

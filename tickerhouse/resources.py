@@ -42,14 +42,15 @@ def sql_names(folder: str) -> list[str]:
 
 
 def read_taxonomy(path: Path = TOPICS_TOML) -> Taxonomy:
-    """Return the compiled topic taxonomy of a TOML file, compiled once per process per file version."""
-    return _compiled_taxonomy(path, path.stat().st_mtime_ns)
+    """Return the compiled topic taxonomy of a TOML file (see compiled_taxonomy)."""
+    return compiled_taxonomy(path.read_text(encoding="utf-8"))
 
 
 @lru_cache(maxsize=4)  # a worker process handles many batches
-def _compiled_taxonomy(path: Path, mtime_ns: int) -> Taxonomy:
+def compiled_taxonomy(toml_text: str) -> Taxonomy:
+    """Return the compiled topic taxonomy of TOML text, compiled once per process per text."""
     from tickerhouse.settings import load_settings
     from tickerhouse.transforms.topics import load_taxonomy
 
     # The compiled matchers are kept under the state dir: ~1-2 s to compile, a few ms to load.
-    return load_taxonomy(path.read_text(encoding="utf-8"), load_settings().state_dir / "cache")
+    return load_taxonomy(toml_text, load_settings().state_dir / "cache")

@@ -18,7 +18,7 @@ import pyarrow.parquet as pq
 
 from tickerhouse.faults import crash_point
 from tickerhouse.io import storage
-from tickerhouse.resources import read_taxonomy
+from tickerhouse.resources import compiled_taxonomy
 from tickerhouse.server import exit_with
 from tickerhouse.settings import load_settings
 from tickerhouse.timebudget import OverBudget, time_budget
@@ -27,6 +27,7 @@ from tickerhouse.transforms.outlets import outlets_table
 from tickerhouse.transforms.parse import ParsedDump, parse_dump
 from tickerhouse.transforms.source_file import SourceFile
 from tickerhouse.transforms.tables import build_tables, to_arrow
+from tickerhouse.transforms.topics import Taxonomy
 from tickerhouse.warehouse import archive_name
 
 # Below this many new dumps the flow parses them in its own process: starting the worker pool (a
@@ -55,13 +56,13 @@ _POOLS_LOCK = threading.Lock()  # parse tasks run on several threads: they must 
 
 
 def _warm_worker(owner: int) -> None:
-    """Compile the taxonomy and load the language models as a worker starts, before its first batch.
+    """Load the language models as a worker starts, before its first batch (the taxonomy, which depends
+    on the warehouse, is compiled with the first batch: a few ms once the state dir caches it).
 
     The worker ends when `owner`, the process whose pool it serves, ends: a killed command leaves no
     worker behind (and then no forkserver, which the workers alone kept alive).
     """
     exit_with(owner)
-    read_taxonomy()
     load_models()
 
 
@@ -128,13 +129,16 @@ def read_and_stage(
     run_id: str,
     max_bytes: int,
     outlets_csv: str,
+    taxonomy_toml: str,
     future_tolerance_s: float | None = None,
     time_budget_s: float | None = None,
 ) -> dict[str, int]:
-    """Read a batch of files, then parse and stage them; return files and rejects counted.
+    """Read a batch of files, then parse, tag with the taxonomy of taxonomy_toml and stage them; return
+    files and rejects counted.
 
-    The limits come from the flow (a worker process may have been started before a setting changed);
-    None reads the setting here.
+    The taxonomy is the warehouse's in force (tagging.taxonomy_in_force), passed as text: a worker
+    compiles it once (compiled_taxonomy). The limits come from the flow (a worker process may have been
+    started before a setting changed); None reads the setting here.
     """
     started = datetime.now(UTC)
     outlets = pd.read_csv(outlets_csv, dtype=str, keep_default_na=False)
@@ -157,7 +161,10 @@ def read_and_stage(
         digest = hashlib.sha256(content).hexdigest()
         parsed.append((replace(source, dump_id=digest), content))
     tolerance = None if future_tolerance_s is None else timedelta(seconds=future_tolerance_s)
-    rejected = stage_batch(parsed, out_dir, run_id, started, outlets, unreadable, tolerance, time_budget_s)
+    taxonomy = compiled_taxonomy(taxonomy_toml)
+    rejected = stage_batch(
+        parsed, out_dir, run_id, started, outlets, taxonomy, unreadable, tolerance, time_budget_s
+    )
     return {"files": len(files), "rejected": rejected}
 
 
@@ -177,11 +184,13 @@ def stage_batch(
     run_id: str,
     started: datetime,
     outlets: pd.DataFrame,
+    taxonomy: Taxonomy,
     unreadable: Sequence[tuple[SourceFile, str]] = (),
     future_tolerance: timedelta | None = None,
     time_budget_s: float | None = None,
 ) -> int:
-    """Parse dumps' bytes, normalize, stage one Parquet file per table in target; return rejects staged.
+    """Parse dumps' bytes, normalize, tag with taxonomy, stage one Parquet file per table in target;
+    return rejects staged.
 
     Ingest (bytes read from files) and rebuild (bytes stored in raw_dumps) both stage through here. No
     capture time later than `started` + future_tolerance (default: TICKERHOUSE_FUTURE_TOLERANCE_S) is
@@ -193,7 +202,7 @@ def stage_batch(
     crash_point("parse")
     raw_file = archive_name(target)
     tolerance = settings.future_tolerance if future_tolerance is None else future_tolerance
-    tables = build_tables(parsed, outlets, run_id, started, read_taxonomy(), unreadable, raw_file, tolerance)
+    tables = build_tables(parsed, outlets, run_id, started, taxonomy, unreadable, raw_file, tolerance)
     tables["outlets"] = to_arrow("outlets", outlets_table(outlets))
     storage.make_dirs(target)
     fs = storage.filesystem(target)  # None for a local folder: pyarrow writes it natively

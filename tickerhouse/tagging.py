@@ -6,6 +6,7 @@ rows from the dumps' bytes (whose staging knows the lexicon only), so stored vec
 
 from __future__ import annotations
 
+import tomllib
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -13,7 +14,8 @@ import duckdb
 import pyarrow.parquet as pq
 
 from tickerhouse import embeddings
-from tickerhouse.resources import sql_text
+from tickerhouse.errors import UsageError
+from tickerhouse.resources import TOPICS_TOML, sql_text
 from tickerhouse.topic_heads import TopicModel
 from tickerhouse.transforms.tables import to_arrow
 from tickerhouse.transforms.topic_tags import article_topics, headline_tokens, headline_topics
@@ -58,3 +60,24 @@ def record_taxonomy(con: duckdb.DuckDBPyConnection, version: str, toml_text: str
     text) as the one in force, which a later rebuild keeps."""
     params = {"version": version, "toml": toml_text, "retagged_at": datetime.now(UTC).isoformat()}
     con.execute(sql_text("retag/record_taxonomy"), params)
+
+
+def taxonomy_in_force(con: duckdb.DuckDBPyConnection) -> tuple[str, str]:
+    """Return the TOML text of the taxonomy in force in the warehouse, and where it comes from.
+
+    The one every tag of the warehouse is derived with, by ingest, enrich, rebuild and the schema upgrade
+    alike: the text the last `retag` or `rebuild --taxonomy` recorded, else the shipped data/topics.toml.
+    A warehouse retagged by an older tickerhouse recorded a version alone: unless the shipped file is that
+    version, UsageError (no silent mix of two taxonomies).
+    """
+    recorded = dict(con.execute(sql_text("retag/taxonomy_in_force")).fetchall())
+    if "taxonomy_toml" in recorded:
+        return recorded["taxonomy_toml"], f"the one in force (recorded {recorded['retagged_at']})"
+    shipped = TOPICS_TOML.read_text(encoding="utf-8")
+    in_force, version = recorded.get("taxonomy_version"), tomllib.loads(shipped).get("version")
+    if in_force not in (None, version):
+        raise UsageError(
+            f"the tags were derived with taxonomy {in_force} (`retag --taxonomy`), data/topics.toml is "
+            f"{version}: run `tickerhouse rebuild --taxonomy FILE` with the taxonomy to keep"
+        )
+    return shipped, "data/topics.toml (no retag recorded)"

@@ -244,8 +244,8 @@ def _rederive(con: duckdb.DuckDBPyConnection, created: list[str]) -> None:
     trends and exports would show nothing with no check failing. snapshot_versions (schema 6) is read off
     the stored snapshots, which are then re-keyed by capture as a load decides them (the less complete
     versions of one capture superseded); headline_days is summed from the stored items, the tags and story
-    tokens are derived from the stored text as retag does (the lexicon, and the model's heads on any
-    stored vectors). Inside the caller's transaction, like the migrations.
+    tokens are derived from the stored text as retag does (the taxonomy in force, and the model's heads on
+    any stored vectors). Inside the caller's transaction, like the migrations.
     """
     if not created:
         return
@@ -262,13 +262,14 @@ def _rederive(con: duckdb.DuckDBPyConnection, created: list[str]) -> None:
 
     if not set(tagging.TAG_TABLES) & set(created):
         return
-    from tickerhouse.resources import read_taxonomy
+    from tickerhouse.resources import compiled_taxonomy
     from tickerhouse.topic_heads import load_topic_model
 
     state_dir = load_settings().state_dir
     state_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=state_dir) as staging:
-        tagging.stage_tags(con, read_taxonomy(), load_topic_model(), Path(staging))
+        taxonomy_toml, _ = tagging.taxonomy_in_force(con)
+        tagging.stage_tags(con, compiled_taxonomy(taxonomy_toml), load_topic_model(), Path(staging))
         tagging.replace_tags(con, Path(staging))
 
 

@@ -1,5 +1,5 @@
 """retag_topics: tags re-derived from stored text with a new taxonomy, its version recorded, no dump read;
-rebuild_warehouse keeps that taxonomy, or takes another."""
+rebuild_warehouse keeps that taxonomy, or takes another; a later ingest tags new dumps with it."""
 
 import shutil
 import tomllib
@@ -11,8 +11,10 @@ import pytest
 from helpers import REPO, copy_warehouse
 from tickerhouse.errors import UsageError
 from tickerhouse.flows.ingest_dumps import ingest_dumps
-from tickerhouse.flows.rebuild_warehouse import rebuild_warehouse, taxonomy_to_keep
+from tickerhouse.flows.rebuild_warehouse import rebuild_warehouse
 from tickerhouse.flows.retag_topics import retag_topics
+from tickerhouse.resources import sql_text
+from tickerhouse.tagging import taxonomy_in_force
 
 
 def _tags(path: Path, sql: str) -> list[tuple]:
@@ -109,14 +111,53 @@ def test_rebuild_keeps_the_retagged_taxonomy_or_takes_one(retagged, tmp_path):
     assert dict(_tags(warehouse, "select key, value from schema_meta"))["taxonomy_version"] == version
 
 
-def test_rebuild_refuses_to_revert_a_taxonomy_it_cannot_find():
+def test_ingest_after_retag_tags_new_dumps_with_the_taxonomy_in_force(retagged, tmp_path, seed_bytes):
+    source, taxonomy, _ = retagged
+    warehouse = tmp_path / "w.duckdb"
+    copy_warehouse(source, warehouse)
+    landing = tmp_path / "landing"
+    landing.mkdir()
+    # a new dump whose Grand Mufti headlines are new text: tagged by this ingest, not by the retag
+    new_dump = seed_bytes.replace(b"Mufti d'Al-Qods", b"Mufti de Tunis")
+    new_dump = new_dump.replace(b"mufti d'Al-Qods", b"mufti de Tunis")
+    assert new_dump != seed_bytes
+    (landing / "later.txt").write_bytes(new_dump)
+    moved = taxonomy.rename(tmp_path / "elsewhere.toml")  # the file may be gone: the warehouse keeps it
+    try:
+        summary = ingest_dumps(paths=[str(landing)], warehouse=str(warehouse))
+    finally:
+        moved.rename(taxonomy)
+    assert summary["dumps_loaded"] == 1
+    sql = (
+        "select count(*), min(taxonomy_version), max(taxonomy_version) from headline_topics "
+        "join headlines using (headline_id) where topic = 'weather' and headline ilike '%mufti de tunis%'"
+    )
+    assert _tags(warehouse, sql) == [(2, "2099.01.01.1", "2099.01.01.1")]  # FILE's rule and version
+    # one taxonomy in the warehouse, the one its metadata names
+    assert _tags(warehouse, "select distinct taxonomy_version from headline_topics") == [("2099.01.01.1",)]
+    assert _tags(warehouse, "select distinct taxonomy_version from article_topics") == [("2099.01.01.1",)]
+    meta = dict(_tags(warehouse, "select key, value from schema_meta"))
+    assert meta["taxonomy_version"] == "2099.01.01.1"
+    assert meta["taxonomy_toml"] == taxonomy.read_text(encoding="utf-8")
+
+
+def _in_force(recorded: dict[str, str]) -> tuple[str, str]:
+    """taxonomy_in_force of a warehouse whose schema_meta records `recorded`."""
+    con = duckdb.connect()
+    try:
+        con.execute(sql_text("tables/schema_meta"))
+        for row in recorded.items():
+            con.execute("insert into schema_meta values (?, ?)", row)
+        return taxonomy_in_force(con)
+    finally:
+        con.close()
+
+
+def test_a_taxonomy_in_force_that_cannot_be_found_is_refused():
     # a warehouse retagged by an older tickerhouse recorded the version alone
     with pytest.raises(UsageError, match=r"derived with taxonomy 2099.01.01.1 .* rebuild --taxonomy FILE"):
-        taxonomy_to_keep({"taxonomy_version": "2099.01.01.1", "retagged_at": "2026-01-01"}, None)
+        _in_force({"taxonomy_version": "2099.01.01.1", "retagged_at": "2026-01-01"})
     shipped = (REPO / "data" / "topics.toml").read_text(encoding="utf-8")
     version = tomllib.loads(shipped)["version"]
-    assert taxonomy_to_keep({"taxonomy_version": version}, None) == (
-        shipped,
-        "data/topics.toml (no retag recorded)",
-    )
-    assert taxonomy_to_keep({}, None)[0] == shipped
+    assert _in_force({"taxonomy_version": version}) == (shipped, "data/topics.toml (no retag recorded)")
+    assert _in_force({})[0] == shipped

@@ -23,8 +23,11 @@ from tickerhouse import warehouse as wh
 from tickerhouse.cli import main
 from tickerhouse.io import storage
 from tickerhouse.io.discovery import find_new_files
-from tickerhouse.resources import OUTLETS_CSV
+from tickerhouse.resources import OUTLETS_CSV, TOPICS_TOML, read_taxonomy
 from tickerhouse.transforms.source_file import SourceFile
+
+# read_and_stage's outlets file and taxonomy text: the shipped ones, as in a warehouse never retagged
+_SHIPPED = (str(OUTLETS_CSV), TOPICS_TOML.read_text(encoding="utf-8"))
 
 
 def test_a_file_still_being_written_is_left_for_the_next_run(tmp_path, seed_bytes):
@@ -84,7 +87,7 @@ def test_a_refused_file_is_never_opened_by_staging(tmp_path, seed_bytes, monkeyp
     monkeypatch.setattr(storage, "open_binary", lambda path: opened.append(path) or real_open(path))
     refused = SourceFile(str(tmp_path / "link.txt"), 7, 1, refusal="outside the landing folder: a symlink")
     good = SourceFile(str(outside), len(seed_bytes), 1)
-    counts = staging.read_and_stage([refused, good], str(tmp_path / "stage"), "r", 1 << 20, str(OUTLETS_CSV))
+    counts = staging.read_and_stage([refused, good], str(tmp_path / "stage"), "r", 1 << 20, *_SHIPPED)
     assert counts == {"files": 2, "rejected": 1}
     assert opened == [str(outside)]
 
@@ -110,7 +113,7 @@ def test_the_run_record_is_written_in_the_loads_transaction(tmp_path, seed_bytes
     batch = tmp_path / "stage" / "run" / "00000"
     (tmp_path / "a.txt").write_bytes(seed_bytes)
     source = SourceFile(str(tmp_path / "a.txt"), len(seed_bytes), 1)
-    staging.read_and_stage([source], str(batch), "run", 1 << 20, str(OUTLETS_CSV))
+    staging.read_and_stage([source], str(batch), "run", 1 << 20, *_SHIPPED)
     con = wh.connect(target)
 
     def fail(con, summary):
@@ -158,7 +161,7 @@ def test_a_dump_over_its_time_budget_is_rejected_and_the_batch_goes_on(tmp_path,
     outlets = pd.read_csv(OUTLETS_CSV, dtype=str, keep_default_na=False)
     with deadline(60):
         rejected = staging.stage_batch(
-            contents, tmp_path / "b", "r", datetime.now(UTC), outlets, time_budget_s=0.5
+            contents, tmp_path / "b", "r", datetime.now(UTC), outlets, read_taxonomy(), time_budget_s=0.5
         )
     assert rejected == 1
     rejects = pq.read_table(tmp_path / "b" / "rejects.parquet").to_pylist()
