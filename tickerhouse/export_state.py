@@ -76,18 +76,15 @@ def _format_failures(name: str, rows: list[dict]) -> str:
 
 def check_warehouse(con: duckdb.DuckDBPyConnection, datasets: list[Dataset]) -> None:
     """Run sql/checks, each dataset's key uniqueness and column contract; raise on any failure."""
-    failures = {
-        f"check {name}": rows.to_dict("records") for name, rows in wh.check_rows(con).items() if len(rows)
-    }
+    failures = {f"check {name}": rows for name, rows in wh.check_rows(con).items() if rows}
     drift: list[str] = []
     for ds in datasets:
         rel = relation(con, ds)
         drift += contract_drift(ds, dict(zip(rel.columns, map(str, rel.types), strict=True)))
         key = FunctionExpression("struct_pack", *[ColumnExpression(c) for c in ds.key])
         repeated = rel.aggregate([key.alias("key"), FunctionExpression("count").alias("n_rows")], key)
-        rows = repeated.filter(ColumnExpression("n_rows") > ConstantExpression(1)).df()
-        if len(rows):
-            failures[f"key of {ds.name} ({', '.join(ds.key)}) repeats"] = rows.to_dict("records")
+        if rows := wh.records(repeated.filter(ColumnExpression("n_rows") > ConstantExpression(1))):
+            failures[f"key of {ds.name} ({', '.join(ds.key)}) repeats"] = rows
     if drift:
         raise ExportContractError("export columns drifted from sql/export/columns.toml: " + "; ".join(drift))
     if failures:
