@@ -1,6 +1,6 @@
 """Wall time of everyday commands, with a temporary Prefect server and with `tickerhouse server` up.
 
-    .venv/bin/python bench/latency.py [--runs 3] [--threshold]
+    .venv/bin/python bench/latency.py [--runs 3] [--threshold] [--only "export, nothing new"]
 
 Ingests data/sample into a fresh warehouse, then times each command as a user runs it (a subprocess of
 `tickerhouse`), --runs times, first with no server (each flow-running command starts its temporary one),
@@ -9,7 +9,7 @@ to the command's first line of output, and the median CPU seconds (user + system
 tree (its temporary server and worker processes included): on a machine shared with other work, wall time
 grows with the load and CPU time much less. --threshold also times staging N dumps in the flow's own
 process against starting the worker pool for them (fresh interpreters, imports excluded): where the pool
-starts to pay is staging.IN_PROCESS_MAX_DUMPS.
+starts to pay is staging.IN_PROCESS_MAX_DUMPS. --only times the commands whose name holds the text.
 """
 
 from __future__ import annotations
@@ -93,9 +93,10 @@ def _free_port() -> int:
 
 
 def measure_commands(
-    work: Path, env: dict[str, str], runs: int, mode: str, pool: list[Path]
+    work: Path, env: dict[str, str], runs: int, mode: str, pool: list[Path], only: str = ""
 ) -> dict[str, tuple[float, float, float]]:
-    """Return command -> medians of (seconds, seconds to first line, CPU seconds) for one mode.
+    """Return command -> medians of (seconds, seconds to first line, CPU seconds) for one mode, of the
+    commands whose name holds `only`.
 
     The ingests take their new dumps off `pool` (each dump is new to the warehouse once).
     """
@@ -131,7 +132,7 @@ def measure_commands(
         ["export", "--warehouse", warehouse, "--out", str(work / "exports")], env
     )  # later ones: nothing new
     out = {}
-    for name, args, prepare in commands:
+    for name, args, prepare in (c for c in commands if only in c[0]):
         samples = []
         for _ in range(runs):
             if prepare:
@@ -194,6 +195,7 @@ def main(argv: list[str] | None = None) -> int:
         "--threshold", action="store_true", help="also time in-process staging against the pool"
     )
     parser.add_argument("--sizes", default="250,1000,2000,4000", help="--threshold: dump counts")
+    parser.add_argument("--only", default="", metavar="TEXT", help="time only the commands named with TEXT")
     args = parser.parse_args(argv)
 
     work = args.workdir / "latency"
@@ -215,14 +217,14 @@ def main(argv: list[str] | None = None) -> int:
     timed(["tag", "warm the topic model cache"], env)
 
     pool = sorted((work / "new").rglob("*.txt"))
-    results = {"no server": measure_commands(work, env, args.runs, "temporary", pool)}
+    results = {"no server": measure_commands(work, env, args.runs, "temporary", pool, args.only)}
     started = subprocess.run(
         [TICKERHOUSE, "server", "start", "--port", str(_free_port()), "--no-ui"], env=env, capture_output=True
     )
     if started.returncode != 0:
         raise RuntimeError(started.stderr.decode()[-3000:])
     try:
-        results["server up"] = measure_commands(work, env, args.runs, "server", pool)
+        results["server up"] = measure_commands(work, env, args.runs, "server", pool, args.only)
     finally:
         subprocess.run([TICKERHOUSE, "server", "stop"], env=env, check=True, capture_output=True)
     print(f"load average at end: {os.getloadavg()[0]:.1f}")

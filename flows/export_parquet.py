@@ -19,112 +19,32 @@ from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-import duckdb
 import pyarrow as pa
 import pyarrow.dataset as pads
-from duckdb import ColumnExpression, ConstantExpression, FunctionExpression
+from duckdb import ColumnExpression, ConstantExpression
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_table_artifact
 from prefect.cache_policies import NO_CACHE
 
+from tickerhouse import export_state
 from tickerhouse import warehouse as wh
-from tickerhouse.errors import ChecksFailedError
 from tickerhouse.export_contract import load_datasets
+from tickerhouse.export_state import DICTIONARY_FILE, STATE_FILE, ExportPlan, partition_dir, relation
 from tickerhouse.faults import crash_point
 from tickerhouse.io.locks import run_lock
-from tickerhouse.resources import sql_text
 from tickerhouse.settings import load_settings
-from tickerhouse.transforms.export_plan import (
-    NULL_PARTITION,
-    WHOLE,
-    Dataset,
-    ExportContractError,
-    contract_drift,
-    nothing_new,
-    plan_partitions,
-    render_dictionary,
-)
+from tickerhouse.transforms.export_plan import NULL_PARTITION, Dataset, render_dictionary
 
-STATE_FILE = "_state.json"
-DICTIONARY_FILE = "data_dictionary.md"
 # A reader that resolved `current` just before a swap keeps reading the version it replaced.
 KEEP_VERSIONS = 2
 # The folder a version is built in until it is complete: never counted as a version, pruned if left.
 PARTIAL_PREFIX = ".partial-"
-# Enough failing rows to see the pattern without flooding a terminal.
-SHOWN_FAILURES = 10
-
-
-class ExportCheckError(ChecksFailedError):
-    """A warehouse check or a dataset key check found offending rows; nothing was exported."""
-
-
-def _relation(con: duckdb.DuckDBPyConnection, dataset: Dataset) -> duckdb.DuckDBPyRelation:
-    return con.sql(sql_text(f"export/{dataset.name}"))
-
-
-def _partition_text(value: object) -> str:
-    return NULL_PARTITION if value is None else str(value)
-
-
-def _format_failures(name: str, rows: list[dict]) -> str:
-    shown = "\n".join(f"    {row}" for row in rows[:SHOWN_FAILURES])
-    more = f"\n    ... and {len(rows) - SHOWN_FAILURES} more" if len(rows) > SHOWN_FAILURES else ""
-    return f"  {name}: {len(rows)} failing rows\n{shown}{more}"
 
 
 @task(cache_policy=NO_CACHE)
-def check_warehouse(warehouse: str, datasets: list[Dataset]) -> None:
-    """Run sql/checks, each dataset's key uniqueness and column contract; raise on any failure."""
-    con = wh.connect(Path(warehouse), read_only=True)
-    try:
-        failures = {
-            f"check {name}": rows.to_dict("records") for name, rows in wh.check_rows(con).items() if len(rows)
-        }
-        drift: list[str] = []
-        for ds in datasets:
-            rel = _relation(con, ds)
-            drift += contract_drift(ds, dict(zip(rel.columns, map(str, rel.types), strict=True)))
-            key = FunctionExpression("struct_pack", *[ColumnExpression(c) for c in ds.key])
-            repeated = rel.aggregate([key.alias("key"), FunctionExpression("count").alias("n_rows")], key)
-            rows = repeated.filter(ColumnExpression("n_rows") > ConstantExpression(1)).df()
-            if len(rows):
-                failures[f"key of {ds.name} ({', '.join(ds.key)}) repeats"] = rows.to_dict("records")
-    finally:
-        con.close()
-    if drift:
-        raise ExportContractError("export columns drifted from sql/export/columns.toml: " + "; ".join(drift))
-    if failures:
-        report = "\n".join(_format_failures(name, rows) for name, rows in failures.items())
-        raise ExportCheckError(f"export stopped, nothing written: checks failed\n{report}")
-
-
-@task(cache_policy=NO_CACHE)
-def fingerprint_partitions(warehouse: str, dataset: Dataset) -> dict[str, dict]:
-    """Return partition value -> {rows, fingerprint}: an order-free hash of the rows each would hold."""
-    con = wh.connect(Path(warehouse), read_only=True)
-    try:
-        rel = _relation(con, dataset)
-        measures = [
-            FunctionExpression("count").alias("n_rows"),
-            FunctionExpression("sum", FunctionExpression("hash", *map(ColumnExpression, rel.columns))).alias(
-                "fp"
-            ),
-        ]
-        if dataset.partition_by is None:
-            found = [(WHOLE, *row) for row in rel.aggregate(measures).fetchall() if row[0]]
-        else:
-            part = ColumnExpression(dataset.partition_by)
-            found = [
-                (_partition_text(v), n, fp) for v, n, fp in rel.aggregate([part, *measures], part).fetchall()
-            ]
-    finally:
-        con.close()
-    return {value: {"rows": n, "fingerprint": str(fp)} for value, n, fp in found}
-
-
-def _partition_dir(root: Path, dataset: Dataset, value: str) -> Path:
-    return root / dataset.name if value == WHOLE else root / dataset.name / f"{dataset.partition_by}={value}"
+def plan_export(warehouse: str, out_dir: str, datasets: list[Dataset], since: date | None) -> ExportPlan:
+    """Return the export's plan (tickerhouse.export_state.plan_export): checks passed, what to write."""
+    return export_state.plan_export(Path(warehouse), Path(out_dir), datasets, since)
 
 
 @task(retries=3, retry_delay_seconds=[2, 5, 15], cache_policy=NO_CACHE)
@@ -132,10 +52,10 @@ def write_partitions(warehouse: str, dataset: Dataset, values: list[str], versio
     """Write the dataset's rows of the given partitions as zstd Parquet under version_dir."""
     root = Path(version_dir)
     for value in values:  # a retried attempt starts from nothing
-        shutil.rmtree(_partition_dir(root, dataset, value), ignore_errors=True)
+        shutil.rmtree(partition_dir(root, dataset, value), ignore_errors=True)
     con = wh.connect(Path(warehouse), read_only=True)
     try:
-        rel = _relation(con, dataset)
+        rel = relation(con, dataset)
         partitioning = None
         if dataset.partition_by is not None:
             part = ColumnExpression(dataset.partition_by)
@@ -156,12 +76,6 @@ def write_partitions(warehouse: str, dataset: Dataset, values: list[str], versio
         )
     finally:
         con.close()
-
-
-def read_state(out: Path) -> dict:
-    """Return the _state.json of the current export, or an empty state when there is none."""
-    state = out / "current" / STATE_FILE
-    return json.loads(state.read_text(encoding="utf-8")) if state.exists() else {"datasets": {}}
 
 
 def _link_partition(source: Path, target: Path) -> None:
@@ -219,27 +133,6 @@ def new_version(out: Path, export_id: str) -> Iterator[Path]:
             shutil.rmtree(version, ignore_errors=True)
 
 
-def plan_dataset(
-    dataset: Dataset, before: dict[str, dict], now: dict[str, dict], since: date | None, prev_dir: Path
-) -> dict[str, list[str]]:
-    """Return the partitions of a dataset to write, to keep (hard-linked from prev_dir) and to drop.
-
-    A kept partition whose folder the previous export lacks (removed by hand) is written again.
-    """
-    plan = plan_partitions(
-        {v: p["fingerprint"] for v, p in before.items()},
-        {v: p["fingerprint"] for v, p in now.items()},
-        since,
-        dataset.partition_period,
-    )
-    missing = {v for v in plan.keep if not _partition_dir(prev_dir, dataset, v).is_dir()}
-    return {
-        "write": sorted({*plan.write, *(v for v in missing if v in now)}),
-        "keep": [v for v in plan.keep if v not in missing],
-        "drop": list(plan.drop),
-    }
-
-
 def build_version(
     out: Path, export_id: str, target: str, datasets: list[Dataset], fingerprints: dict, plans: dict
 ) -> None:
@@ -256,7 +149,7 @@ def build_version(
         for ds in datasets:
             plan = plans[ds.name]
             for value in plan["keep"]:
-                _link_partition(_partition_dir(prev_dir, ds, value), _partition_dir(building, ds, value))
+                _link_partition(partition_dir(prev_dir, ds, value), partition_dir(building, ds, value))
             if plan["write"]:
                 write_partitions(target, ds, plan["write"], str(building))
                 crash_point("export")  # after the first dataset written: a version half built
@@ -295,25 +188,14 @@ def export_parquet(
     with run_lock(settings.state_dir, Path(target), wait_s):
         wh.connect(Path(target)).close()  # creates tables and views a newer schema added
         # Extract: the warehouse passes its checks; what each partition holds now and at the last export
-        check_warehouse(target, datasets)
-        now = {ds.name: fingerprint_partitions(target, ds) for ds in datasets}
-        state = read_state(out)
-        previous = {n: d.get("partitions", {}) for n, d in state["datasets"].items()}
         # Transform: per dataset, the partitions whose rows changed are written, the others linked
-        prev_dir = (out / "current").resolve()
-        plans = {
-            ds.name: plan_dataset(ds, previous.get(ds.name, {}), now[ds.name], since_date, prev_dir)
-            for ds in datasets
-        }
-        dictionary = prev_dir / DICTIONARY_FILE
-        unchanged = since_date is None and nothing_new(
-            state, datasets, plans, dictionary.read_text(encoding="utf-8") if dictionary.is_file() else None
-        )
+        planned = plan_export(target, str(out), datasets, since_date)
+        plans, now = planned.plans, planned.now
         # Load: the new version built beside `current`, then swapped in with one rename
-        if unchanged:
-            export_id = state["export_id"]
+        if planned.unchanged:
+            export_id = planned.state["export_id"]
         else:
-            build_version(out, export_id, target, datasets, {"before": previous, "now": now}, plans)
+            build_version(out, export_id, target, datasets, {"before": planned.previous, "now": now}, plans)
     counts = {
         name: {
             "written": len(plan["write"]),
@@ -327,11 +209,11 @@ def export_parquet(
         "export_id": export_id,
         "out_dir": str(out),
         "since": since,
-        "nothing_new": unchanged,
+        "nothing_new": planned.unchanged,
         "datasets": counts,
         "seconds": round(time.monotonic() - started, 2),
     }
-    what = "nothing new, kept" if unchanged else "wrote"
+    what = "nothing new, kept" if planned.unchanged else "wrote"
     seconds = summary["seconds"]
     create_table_artifact(
         key="export-summary",

@@ -9,7 +9,6 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import duckdb
 
@@ -19,9 +18,6 @@ from tickerhouse.io import storage
 from tickerhouse.io.discovery import KnownPaths
 from tickerhouse.resources import sql_names, sql_text
 from tickerhouse.settings import load_settings
-
-if TYPE_CHECKING:
-    import pandas as pd
 
 # The version a warehouse made by this code records; sql/migrations/NNN_*.sql brings version NNN-1 to NNN.
 SCHEMA_VERSION = 6
@@ -428,7 +424,7 @@ def load_checked(con: duckdb.DuckDBPyConnection, batch_dirs: list[str] | list[Pa
                 "finished_at": datetime.now(UTC),
             }
             if failing:
-                first = {name: rows.head(1).to_dict("records")[0] for name, rows in failing.items()}
+                first = {name: rows[0] for name, rows in failing.items()}
                 raise _ChecksRefused({**done, "refused": {n: str(row) for n, row in first.items()}})
             record_run(con, done)
     except _ChecksRefused as refused:
@@ -450,10 +446,16 @@ def set_check_variables(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("set variable future_tolerance_s = $s", {"s": load_settings().future_tolerance_s})
 
 
-def check_rows(con: duckdb.DuckDBPyConnection) -> dict[str, pd.DataFrame]:
-    """Run every sql/checks query; return its offending rows per check (no rows = pass)."""
+def records(result: duckdb.DuckDBPyConnection | duckdb.DuckDBPyRelation) -> list[dict]:
+    """Return the rows of a query's result as column -> value dicts (no pandas: a check's rows are few)."""
+    columns = [d[0] for d in result.description]
+    return [dict(zip(columns, row, strict=True)) for row in result.fetchall()]
+
+
+def check_rows(con: duckdb.DuckDBPyConnection) -> dict[str, list[dict]]:
+    """Run every sql/checks query; return its offending rows (column -> value) per check (no rows = pass)."""
     set_check_variables(con)
-    return {name: con.execute(sql_text(f"checks/{name}")).df() for name in sql_names("checks")}
+    return {name: records(con.execute(sql_text(f"checks/{name}"))) for name in sql_names("checks")}
 
 
 def run_checks(con: duckdb.DuckDBPyConnection) -> dict[str, int]:

@@ -77,6 +77,17 @@ def test_the_ingest_flow_loads_no_embedding_model():
     assert out.stdout.strip() == "False", out.stderr[-2000:]
 
 
+def test_an_export_with_nothing_new_loads_neither_prefect_nor_pandas(prefect_harness, tmp_path):
+    from tickerhouse.flows.export_parquet import export_parquet
+
+    target, out = tmp_path / "w.duckdb", tmp_path / "exports"
+    wh.connect(target).close()
+    first = export_parquet(out_dir=str(out), warehouse=str(target))["export_id"]
+    assert not (_loaded(["export", "--out", str(out), "--warehouse", str(target)]) & {"prefect", "pandas"})
+    assert (out / "current").resolve().name == first
+    assert [p.name for p in (out / "versions").iterdir()] == [first]
+
+
 def test_writing_the_data_dictionary_loads_no_prefect_nor_duckdb(tmp_path):
     out = tmp_path / "dictionary.md"
     assert not (_loaded(["export", "--dictionary", str(out)]) & {"prefect", "duckdb", "pandas"})

@@ -9,7 +9,9 @@ import pyarrow.dataset as pads
 import pytest
 
 from helpers import REPO, SAMPLE_DIR
+from tickerhouse import cli
 from tickerhouse import warehouse as wh
+from tickerhouse.export_state import ExportCheckError, fingerprint_partitions
 from tickerhouse.flows import export_parquet as ep
 from tickerhouse.flows.ingest_dumps import ingest_dumps
 from tickerhouse.resources import sql_text
@@ -151,6 +153,43 @@ def test_export_with_nothing_new_says_so_and_keeps_current(prefect_harness, ware
     }
 
 
+def _fingerprints(warehouse: Path) -> dict[str, dict]:
+    con = wh.connect(warehouse, read_only=True)
+    try:
+        return {ds.name: fingerprint_partitions(con, ds) for ds in ep.load_datasets()}
+    finally:
+        con.close()
+
+
+def test_cli_export_with_nothing_new_starts_no_flow_yet_still_runs_the_checks(
+    prefect_harness, warehouse, tmp_path, monkeypatch, capsys
+):
+    out = tmp_path / "export"
+    first = ep.export_parquet(out_dir=str(out), warehouse=str(warehouse))["export_id"]
+    before = _files(out / "current")
+
+    def no_flow(name: str):
+        raise AssertionError(f"the {name} flow started")
+
+    monkeypatch.setattr(cli, "_flow", no_flow)
+    argv = ["export", "--out", str(out), "--warehouse", str(warehouse)]
+    capsys.readouterr()
+    assert cli.main(argv) == 0
+    assert capsys.readouterr().out == f"nothing new: {out}/current is export {first}, kept as it is\n"
+    assert (out / "current").resolve().name == first
+    assert _files(out / "current") == before
+    # a ticker item of no snapshot: no exported row changes, but items_reference_snapshots fails, and an
+    # export that would refuse refuses, nothing new or not (as the flow does)
+    exported = _fingerprints(warehouse)
+    con = duckdb.connect(str(warehouse))
+    con.execute("insert into ticker_items values ('no-such-snapshot', 1, 'h', 'orphan', 'fr')")
+    con.close()
+    assert _fingerprints(warehouse) == exported
+    assert cli.main(argv) == 1
+    assert "items_reference_snapshots: 1 failing rows" in capsys.readouterr().err
+    assert _files(out / "current") == before
+
+
 def test_export_nothing_new_still_rewrites_with_since_or_a_changed_dictionary(tmp_path):
     # the decision alone (no flow run): every partition as exported, but the caller or the docs differ
     datasets = ep.load_datasets()
@@ -189,7 +228,7 @@ def test_failing_check_stops_the_export_and_names_the_rows(prefect_harness, ware
         "from ticker_snapshots limit 1"
     )
     con.close()
-    with pytest.raises(ep.ExportCheckError, match="items_reference_headlines: 1 failing rows") as err:
+    with pytest.raises(ExportCheckError, match="items_reference_headlines: 1 failing rows") as err:
         ep.export_parquet(out_dir=str(out), warehouse=str(warehouse))
     assert "no-such-headline" in str(err.value)
     assert _files(out / "current") == before
