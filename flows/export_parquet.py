@@ -134,14 +134,11 @@ def new_version(out: Path, export_id: str) -> Iterator[Path]:
 
 
 def build_version(
-    out: Path, export_id: str, target: str, datasets: list[Dataset], fingerprints: dict, plans: dict
+    out: Path, export_id: str, target: str, datasets: list[Dataset], planned: ExportPlan
 ) -> None:
     """Build the planned version beside `current` (kept partitions linked, the others written), rename it
-    complete, swap `current` to it and prune the versions no reader needs.
-
-    fingerprints: {"before": the current export's partitions per dataset, "now": the warehouse's}.
-    """
-    previous, now = fingerprints["before"], fingerprints["now"]
+    complete, swap `current` to it and prune the versions no reader needs."""
+    previous, now, plans = planned.previous, planned.now, planned.plans
     prev_dir = (out / "current").resolve()
     with new_version(out, export_id) as building:
         building.mkdir(parents=True)
@@ -195,7 +192,7 @@ def export_parquet(
         if planned.unchanged:
             export_id = planned.state["export_id"]
         else:
-            build_version(out, export_id, target, datasets, {"before": planned.previous, "now": now}, plans)
+            build_version(out, export_id, target, datasets, planned)
     counts = {
         name: {
             "written": len(plan["write"]),
