@@ -12,12 +12,11 @@ from prefect.cache_policies import NO_CACHE
 from tickerhouse import warehouse as wh
 from tickerhouse.flows.summaries import publish_summary
 from tickerhouse.io.locks import run_lock
-from tickerhouse.resources import TOPICS_TOML, sql_text
+from tickerhouse.resources import TOPICS_TOML, compiled_taxonomy, sql_text
 from tickerhouse.settings import load_settings
 from tickerhouse.staging import staging_area
 from tickerhouse.tagging import STAGED_TAXONOMY, TAG_TABLES, record_taxonomy, replace_tags, stage_tags
 from tickerhouse.topic_heads import load_topic_model
-from tickerhouse.transforms.topics import load_taxonomy
 
 
 @task(cache_policy=NO_CACHE)
@@ -25,7 +24,7 @@ def stage_topic_tags(warehouse: str, taxonomy_path: str, staging: str) -> dict[s
     """Stage every tag and story token of the stored text as Parquet, and the taxonomy's text beside them;
     return taxonomy and model versions."""
     toml_text = Path(taxonomy_path).read_text(encoding="utf-8")
-    taxonomy = load_taxonomy(toml_text)
+    taxonomy = compiled_taxonomy(toml_text)
     model = load_topic_model()
     con = wh.connect(Path(warehouse))
     try:

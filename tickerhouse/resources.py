@@ -6,7 +6,7 @@ the current directory, so a wheel works from any folder.
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import lru_cache, partial
 from importlib.resources import files
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -49,8 +49,9 @@ def read_taxonomy(path: Path = TOPICS_TOML) -> Taxonomy:
 @lru_cache(maxsize=4)  # a worker process handles many batches
 def compiled_taxonomy(toml_text: str) -> Taxonomy:
     """Return the compiled topic taxonomy of TOML text, compiled once per process per text."""
+    from tickerhouse.regex_cache import compile_cached
     from tickerhouse.settings import load_settings
     from tickerhouse.transforms.topics import load_taxonomy
 
     # The compiled matchers are kept under the state dir: ~1-2 s to compile, a few ms to load.
-    return load_taxonomy(toml_text, load_settings().state_dir / "cache")
+    return load_taxonomy(toml_text, partial(compile_cached, cache_dir=load_settings().state_dir / "cache"))

@@ -6,17 +6,10 @@ leaf ends in an empty capturing group whose index names the term(s) it completes
 
 # Arabic letters here are intended, not look-alikes of Latin ones.
 
-import _sre
-import hashlib
-import json
-import os
 import re
-import sys
 import tomllib
-from array import array
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -232,53 +225,10 @@ def _emit(node: _Node, leaves: list[tuple[_Entry, ...]], inherited: tuple[_Entry
     return "(?:" + "|".join(alternatives) + ")"
 
 
-def _regex_program(pattern: str) -> tuple[int, list[int], int]:
-    """Return what `re` compiles a pattern to: (flags, program, groups), as re._compiler.compile does.
-
-    The trie patterns have no named groups, so no group names are kept.
-    """
-    parsed = re._parser.parse(pattern)  # type: ignore[attr-defined]
-    if parsed.state.groupdict:
-        raise ValueError("a cached pattern has no named groups")
-    return parsed.state.flags, re._compiler._code(parsed, 0), parsed.state.groups - 1  # type: ignore[attr-defined]
-
-
-def _from_program(pattern: str, flags: int, program: Iterable[int], groups: int) -> re.Pattern[str]:
-    # _sre validates the program: a damaged one raises RuntimeError, it cannot run.
-    return _sre.compile(pattern, flags, list(program), groups, {}, (None,) * (groups + 1))
-
-
-def _compile_cached(pattern: str, cache_dir: Path | None) -> re.Pattern[str]:
-    """Return re.compile(pattern), its compiled program kept in cache_dir for the next process.
-
-    The taxonomy's trie is a ~100 KB pattern that `re`'s compiler (pure Python) takes ~1-2 s to compile
-    and a few ms to load once compiled. The file is named by the pattern and the interpreter (the program
-    format is CPython's own, versioned by its MAGIC); an unreadable or damaged file is compiled anew.
-    """
-    if cache_dir is None:
-        return re.compile(pattern)
-    key = hashlib.sha256(f"{sys.version}\0{re._constants.MAGIC}\0{pattern}".encode()).hexdigest()[:32]  # type: ignore[attr-defined]
-    path = cache_dir / f"regex-{key}.bin"
-    try:
-        data = path.read_bytes()
-        flags, groups = json.loads(data[: data.index(b"\n")])
-        return _from_program(pattern, flags, array("I", data[data.index(b"\n") + 1 :]), groups)
-    except (OSError, ValueError, RuntimeError):  # not cached yet, or not readable as a program
-        pass
-    flags, program, groups = _regex_program(pattern)
-    compiled = _from_program(pattern, flags, program, groups)
-    try:
-        cache_dir.mkdir(parents=True, exist_ok=True)
-        partial = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-        partial.write_bytes(json.dumps([flags, groups]).encode() + b"\n" + array("I", program).tobytes())
-        partial.replace(path)  # atomic: a concurrent reader sees the whole file or none
-    except OSError:  # a read-only state dir: compiled again next time, nothing lost
-        pass
-    return compiled
-
-
 def _compile_trie(
-    atom_lists: Iterable[tuple[list[str], _Entry]], head: str, cache_dir: Path | None
+    atom_lists: Iterable[tuple[list[str], _Entry]],
+    head: str,
+    compile_pattern: Callable[[str], re.Pattern[str]],
 ) -> tuple[re.Pattern[str] | None, tuple[tuple[_Entry, ...], ...]]:
     root = _Node()
     for atoms, entry in atom_lists:
@@ -287,7 +237,7 @@ def _compile_trie(
         return None, ()
     leaves: list[tuple[_Entry, ...]] = []
     body = _emit(root, leaves, ())
-    return _compile_cached(head.format(body=body), cache_dir), tuple(leaves)
+    return compile_pattern(head.format(body=body)), tuple(leaves)
 
 
 def _compile_plain(terms: Iterable[str]) -> re.Pattern[str] | None:
@@ -336,10 +286,11 @@ def _output_rank(topics: list[Topic], chains: dict[str, tuple[str, ...]]) -> tup
     return tuple(rank)
 
 
-def load_taxonomy(toml_text: str, cache_dir: Path | None = None) -> Taxonomy:
+def load_taxonomy(toml_text: str, compile_pattern: Callable[[str], re.Pattern[str]] = re.compile) -> Taxonomy:
     """Return the taxonomy parsed from TOML text, validated and compiled (one per file version).
 
-    With a cache_dir, its compiled matchers are kept there and loaded from there (see _compile_cached).
+    compile_pattern compiles its two trie patterns (the core passes one that keeps the compiled programs
+    on disk: tickerhouse/regex_cache.py).
     """
     raw = tomllib.loads(toml_text)
     version = raw.pop("version", None)
@@ -430,8 +381,8 @@ def load_taxonomy(toml_text: str, cache_dir: Path | None = None) -> Taxonomy:
 
     # A lookahead lets matches overlap: "légitime défense" and the "défense" inside it are both
     # seen, so the exclusion can veto the term by span.
-    terms_re, term_entries = _compile_trie(term_atoms, r"(?<!\w)(?={body})", cache_dir)
-    rubrics_re, rubric_entries = _compile_trie(rubric_atoms, r"(?m)^(?:{body})", cache_dir)
+    terms_re, term_entries = _compile_trie(term_atoms, r"(?<!\w)(?={body})", compile_pattern)
+    rubrics_re, rubric_entries = _compile_trie(rubric_atoms, r"(?m)^(?:{body})", compile_pattern)
     assert terms_re is not None  # every topic has terms, validated above
     return Taxonomy(
         version=version,

@@ -8,7 +8,6 @@ import pandas as pd
 import pytest
 
 from helpers import REPO, SHARED
-from tickerhouse.transforms import topics
 from tickerhouse.transforms.textfold import fold_text
 from tickerhouse.transforms.topics import Taxonomy, load_taxonomy, tag_text, tag_texts
 
@@ -311,28 +310,3 @@ def test_seed_ticker_headlines(taxonomy, seed_ticker, start, present, absent):
     found = set(topics_of(headline, taxonomy))
     assert present <= found
     assert not absent & found
-
-
-def test_a_taxonomy_loaded_from_its_compiled_cache_tags_as_a_fresh_compile(taxonomy, tmp_path, monkeypatch):
-    text = (REPO / "data" / "topics.toml").read_text(encoding="utf-8")
-    first = load_taxonomy(text, tmp_path)  # compiles and writes the cache
-    (cached,) = [p for p in tmp_path.glob("regex-*.bin") if p.stat().st_size > 100_000]
-    with monkeypatch.context() as patched:  # compiling now fails: the programs come from the files
-        patched.setattr(topics, "_regex_program", None)
-        again = load_taxonomy(text, tmp_path)
-    headlines = [
-        "Le Maroc et l'Espagne signent un accord de défense",
-        "Botola Pro: le Wydad bat le Raja 2-1",
-        "الملك يستقبل وزير الدفاع الأمريكي",
-        "Légitime défense: le tribunal acquitte un commerçant",
-        "CAN 2025 : les Lions de l'Atlas en stage",
-    ]
-    for loaded in (first, again):
-        assert loaded._terms.pattern == taxonomy._terms.pattern
-        assert (loaded._terms.groups, loaded._terms.flags) == (taxonomy._terms.groups, taxonomy._terms.flags)
-        assert [tag_text(h, loaded) for h in headlines] == [tag_text(h, taxonomy) for h in headlines]
-    # A damaged file (a disk error, a half-copied state dir) is compiled anew, not run
-    cached.write_bytes(cached.read_bytes()[: cached.stat().st_size // 2])
-    damaged = load_taxonomy(text, tmp_path)
-    assert [tag_text(h, damaged) for h in headlines] == [tag_text(h, taxonomy) for h in headlines]
-    assert cached.stat().st_size > 100_000  # and rewritten whole
