@@ -25,9 +25,10 @@ import numpy as np
 import pandas as pd
 
 from tickerhouse import embeddings
+from tickerhouse.io.storage import write_atomically
 from tickerhouse.resources import read_taxonomy
 from tickerhouse.settings import load_settings
-from tickerhouse.topic_heads import load_topic_model, save_atomically
+from tickerhouse.topic_heads import load_topic_model
 from tickerhouse.transforms.language import detect_languages
 from tickerhouse.transforms.topic_model import score
 from tickerhouse.transforms.topic_quality import (
@@ -60,7 +61,7 @@ def cached_embed(texts: list[str], folder: Path | None) -> np.ndarray:
     missing = sorted(set(texts) - known.keys())
     if missing:
         known.update(zip(missing, embeddings.embed(missing), strict=True))
-        save_atomically(
+        write_atomically(
             path,
             lambda target: np.savez(
                 target, texts=np.array(list(known), dtype=str), vectors=np.stack(list(known.values()))

@@ -11,12 +11,13 @@ from __future__ import annotations
 import _sre
 import hashlib
 import json
-import os
 import re
 import sys
 from array import array
 from collections.abc import Iterable
 from pathlib import Path
+
+from tickerhouse.io.storage import write_atomically
 
 
 def _regex_program(pattern: str) -> tuple[int, list[int], int]:
@@ -47,11 +48,9 @@ def compile_cached(pattern: str, cache_dir: Path) -> re.Pattern[str]:
         pass
     flags, program, groups = _regex_program(pattern)
     compiled = _from_program(pattern, flags, program, groups)
+    data = json.dumps([flags, groups]).encode() + b"\n" + array("I", program).tobytes()
     try:
-        cache_dir.mkdir(parents=True, exist_ok=True)
-        partial = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-        partial.write_bytes(json.dumps([flags, groups]).encode() + b"\n" + array("I", program).tobytes())
-        partial.replace(path)  # atomic: a concurrent reader sees the whole file or none
+        write_atomically(path, lambda partial: partial.write_bytes(data))  # a reader sees all of it or none
     except OSError:  # a read-only state dir: compiled again next time, nothing lost
         pass
     return compiled

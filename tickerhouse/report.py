@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 import pandas as pd
 
+from tickerhouse.io.storage import write_atomically
 from tickerhouse.resources import sql_text
 from tickerhouse.trends import (
     BASELINE_DAYS,
@@ -548,10 +549,7 @@ def build_report(con: duckdb.DuckDBPyConnection, warehouse_name: str = "warehous
 
 def write_page(page: str, out: Path) -> Path:
     """Write a page atomically (a reader never sees half of it); return `out`."""
-    out.parent.mkdir(parents=True, exist_ok=True)
-    partial = out.with_name(f".{out.name}.partial")
-    partial.write_text(page, encoding="utf-8")
-    partial.replace(out)
+    write_atomically(out, lambda partial: partial.write_text(page, encoding="utf-8"))
     return out
 
 

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tickerhouse.errors import TickerhouseError, UsageError
+from tickerhouse.io.storage import write_atomically
 
 STATE_FILE = "prefect-server.json"
 DEFAULT_PORT = 4200
@@ -237,10 +238,8 @@ def start(state_dir: Path, port: int = DEFAULT_PORT, ui: bool = True) -> ServerS
     api_url = f"http://127.0.0.1:{port}/api"
     record = {"pid": proc.pid, "port": port, "api_url": api_url, "prefect_home": str(home)}
     path = state_path(state_dir)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_suffix(".tmp")
-    partial.write_text(json.dumps(record), encoding="utf-8")
-    partial.replace(path)  # recorded at once: a second `start` meanwhile sees it starting
+    # recorded at once: a second `start` meanwhile sees it starting
+    write_atomically(path, lambda partial: partial.write_text(json.dumps(record), encoding="utf-8"))
     try:
         _wait_healthy(proc, api_url, home / "server.log", START_TIMEOUT_S)
     except BaseException:

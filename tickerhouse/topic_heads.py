@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from tickerhouse import embeddings
+from tickerhouse.io.storage import write_atomically
 from tickerhouse.resources import TOPIC_EXAMPLES_TSV, read_taxonomy
 from tickerhouse.settings import load_settings
 from tickerhouse.transforms import topic_model
@@ -69,9 +70,9 @@ def _load(text: str, folder: str, _mtime_ns: int) -> TopicModel:
         vectors = np.load(vectors_file)
     else:
         vectors = embeddings.embed(labels.headlines)
-        save_atomically(vectors_file, lambda path: np.save(path, vectors))
+        write_atomically(vectors_file, lambda path: np.save(path, vectors))
     heads = train_heads(examples, vectors, parents, embeddings.MODEL_ID)
-    save_atomically(
+    write_atomically(
         heads_file,
         lambda path: np.savez(
             path,
@@ -84,14 +85,6 @@ def _load(text: str, folder: str, _mtime_ns: int) -> TopicModel:
         ),
     )
     return TopicModel(heads, labels.headlines, vectors)
-
-
-def save_atomically(target: Path, write) -> None:
-    """Write a cache file atomically: a killed run leaves no half-written cache."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_name(f".{target.stem}.tmp{target.suffix}")
-    write(partial)
-    partial.replace(target)
 
 
 def _read_model(heads_file: Path, vectors: np.ndarray) -> TopicModel:

@@ -11,9 +11,10 @@ import errno
 import os
 import shutil
 import stat
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
 from tickerhouse.errors import TickerhouseError, first_line
@@ -27,6 +28,16 @@ PathLike = str | os.PathLike[str]
 
 class DiskFullError(TickerhouseError):
     """A write of the run found no space left on its device; the run committed nothing."""
+
+
+def write_atomically(target: Path, write: Callable[[Path], object]) -> None:
+    """Have `write` write a local file to a temporary path beside target, then rename it to target: a reader
+    (or a killed writer) never leaves or sees half a file. The temporary name is this process's own (two
+    processes writing one cache file do not mix), hidden, and keeps target's suffix (np.save adds .npy)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(f".{target.stem}.{os.getpid()}.tmp{target.suffix}")
+    write(partial)
+    partial.replace(target)
 
 
 def is_disk_full(err: BaseException) -> bool:
