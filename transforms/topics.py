@@ -8,7 +8,7 @@ leaf ends in an empty capturing group whose index names the term(s) it completes
 
 import re
 import tomllib
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,7 +32,9 @@ LANGUAGES = ("fr", "ar", "en")
 
 _VERSION = re.compile(r"\d{4}\.\d{2}\.\d{2}\.\d+")
 _SLUG = re.compile(r"[a-z][a-z0-9_]*")
-_TOPIC_KEYS = frozenset({"label", "parent", "rubrics", "exclude", "context", *LANGUAGES})
+_TOPIC_KEYS = frozenset(
+    {"label", "parent", "rubrics", "exclude", "false_friends", "vetoed_by", "context", *LANGUAGES}
+)
 _CONTEXT_KEYS = frozenset({"requires_any", "unless_any", *LANGUAGES})
 _ARABIC = re.compile("[\u0600-\u06ff]")
 _WORD_SPLIT = re.compile(r"[\s\-\u2010-\u2015]+")
@@ -70,12 +72,21 @@ class Topic:
     terms: Mapping[str, tuple[str, ...]]
     rubrics: tuple[str, ...]
     exclude: tuple[str, ...]
+    false_friends: tuple[str, ...] = ()
+    vetoed_by: tuple[str, ...] = ()
+
+
+# How a phrase of a topic's `exclude` / `false_friends` / `vetoed_by` lists acts: an exclude or a false
+# friend hides the topic's terms inside it; a "veto" ones anywhere in the text; an exclude or a veto
+# also vetoes the model for the topic.
+_HIDES_TERMS_INSIDE = frozenset({"exclude", "false_friend"})
+_VETOES_MODEL = frozenset({"exclude", "veto"})
 
 
 @dataclass(frozen=True)
 class _Entry:
     topic: int
-    kind: str  # "term", "exclude" or "rubric"
+    kind: str  # "term", "rubric", or a phrase: "exclude", "false_friend", "veto"
     term: str
     language: str | None
     rule: int | None = None
@@ -103,6 +114,10 @@ class Taxonomy:
     _term_entries: tuple[tuple[_Entry, ...], ...] = field(repr=False)
     _rubrics: re.Pattern[str] | None = field(repr=False)
     _rubric_entries: tuple[tuple[_Entry, ...], ...] = field(repr=False)
+    # Exclude phrases, false friends and vetoes, scanned apart from the terms: a false friend is often
+    # an inflection of the term it hides (كافة of الكاف), which one trie would see only one of.
+    _phrases: re.Pattern[str] | None = field(repr=False)
+    _phrase_entries: tuple[tuple[_Entry, ...], ...] = field(repr=False)
     _rules: tuple[_Rule, ...] = field(repr=False)
     _ancestors: tuple[tuple[int, ...], ...] = field(repr=False)
     _rank: tuple[int, ...] = field(repr=False)
@@ -339,6 +354,8 @@ def load_taxonomy(toml_text: str, compile_pattern: Callable[[str], re.Pattern[st
                 terms=terms,
                 rubrics=_string_list(table.get("rubrics", []), f"topic {slug!r}: rubrics"),
                 exclude=_string_list(table.get("exclude", []), f"topic {slug!r}: exclude"),
+                false_friends=_string_list(table.get("false_friends", []), f"topic {slug!r}: false_friends"),
+                vetoed_by=_string_list(table.get("vetoed_by", []), f"topic {slug!r}: vetoed_by"),
             )
         )
         contexts.append(context)
@@ -347,6 +364,7 @@ def load_taxonomy(toml_text: str, compile_pattern: Callable[[str], re.Pattern[st
     position = {t.slug: i for i, t in enumerate(topics)}
 
     term_atoms: list[tuple[list[str], _Entry]] = []
+    phrase_atoms: list[tuple[list[str], _Entry]] = []
     rubric_atoms: list[tuple[list[str], _Entry]] = []
     rules: list[_Rule] = []
     try:
@@ -355,9 +373,13 @@ def load_taxonomy(toml_text: str, compile_pattern: Callable[[str], re.Pattern[st
                 for term in words:
                     entry = _Entry(index, "term", term, language, key=fold_text(term))
                     term_atoms.append((_term_atoms(term), entry))
-            for phrase in topic.exclude:
-                entry = _Entry(index, "exclude", phrase, None)
-                term_atoms.append((_term_atoms(phrase), entry))
+            for kind, phrases in (
+                ("exclude", topic.exclude),
+                ("false_friend", topic.false_friends),
+                ("veto", topic.vetoed_by),
+            ):
+                for phrase in phrases:
+                    phrase_atoms.append((_term_atoms(phrase), _Entry(index, kind, phrase, None)))
             for rubric in topic.rubrics:
                 name = fold_text(rubric).rstrip(" :.")
                 if not name:
@@ -379,9 +401,9 @@ def load_taxonomy(toml_text: str, compile_pattern: Callable[[str], re.Pattern[st
     except ValueError as error:
         raise ValueError(f"topic {topics[index].slug!r}: {error}") from None
 
-    # A lookahead lets matches overlap: "légitime défense" and the "défense" inside it are both
-    # seen, so the exclusion can veto the term by span.
+    # A lookahead lets matches overlap: "défense centrale" and the "défense" inside it are both seen.
     terms_re, term_entries = _compile_trie(term_atoms, r"(?<!\w)(?={body})", compile_pattern)
+    phrases_re, phrase_entries = _compile_trie(phrase_atoms, r"(?<!\w)(?={body})", compile_pattern)
     rubrics_re, rubric_entries = _compile_trie(rubric_atoms, r"(?m)^(?:{body})", compile_pattern)
     assert terms_re is not None  # every topic has terms, validated above
     return Taxonomy(
@@ -391,6 +413,8 @@ def load_taxonomy(toml_text: str, compile_pattern: Callable[[str], re.Pattern[st
         _term_entries=term_entries,
         _rubrics=rubrics_re,
         _rubric_entries=rubric_entries,
+        _phrases=phrases_re,
+        _phrase_entries=phrase_entries,
         _rules=tuple(rules),
         _ancestors=tuple(tuple(position[p] for p in chains[t.slug]) for t in topics),
         _rank=_output_rank(topics, chains),
@@ -405,6 +429,16 @@ def _check_language(language: str | None) -> None:
         raise ValueError(f"language must be one of {LANGUAGES} or None, got {language!r}")
 
 
+def _phrase_hits(folded: str, taxonomy: Taxonomy) -> Iterator[tuple[_Entry, int, int]]:
+    """Yield each exclude phrase, false friend and veto found in a folded text, with its span."""
+    if taxonomy._phrases is None:
+        return
+    for match in taxonomy._phrases.finditer(folded):
+        group = match.lastindex
+        for entry in taxonomy._phrase_entries[group - 1]:
+            yield entry, match.start(), match.end(group)
+
+
 def _tag_folded(folded: str, taxonomy: Taxonomy, language: str | None) -> list[TopicMatch]:
     hits: dict[int, list[str]] = {}  # topic -> terms, rubric first
     via_rubric: set[int] = set()
@@ -414,21 +448,30 @@ def _tag_folded(folded: str, taxonomy: Taxonomy, language: str | None) -> list[T
                 hits.setdefault(entry.topic, []).append(entry.term)
                 via_rubric.add(entry.topic)
 
-    candidates: list[tuple[_Entry, int, int]] = []
     excluded: dict[int, list[tuple[int, int]]] = {}
+    vetoed: set[int] = set()
+    for entry, start, end in _phrase_hits(folded, taxonomy):
+        if entry.kind in _HIDES_TERMS_INSIDE:
+            excluded.setdefault(entry.topic, []).append((start, end))
+        else:  # a veto
+            vetoed.add(entry.topic)
+    for index in vetoed:
+        hits.pop(index, None)
+        via_rubric.discard(index)
+
+    candidates: list[tuple[_Entry, int, int]] = []
     leaves = taxonomy._term_entries
     for match in taxonomy._terms.finditer(folded):
         group = match.lastindex
-        start, end = match.start(), match.end(group)
         for entry in leaves[group - 1]:
-            if entry.kind == "exclude":
-                excluded.setdefault(entry.topic, []).append((start, end))
-            elif language is None or entry.language == language:
-                candidates.append((entry, start, end))
+            if language is None or entry.language == language:
+                candidates.append((entry, match.start(), match.end(group)))
 
     verdicts: dict[int, bool] = {}
     seen_keys: dict[int, set[str]] = {}
     for entry, start, end in candidates:
+        if entry.topic in vetoed:
+            continue
         spans = excluded.get(entry.topic)
         if spans and any(s <= start and end <= e for s, e in spans):
             continue
@@ -511,10 +554,12 @@ def tag_texts(texts: pd.Series, taxonomy: Taxonomy, languages: pd.Series | None 
 
 
 def vetoed_topics(texts: pd.Series, taxonomy: Taxonomy) -> pd.DataFrame:
-    """Return one row per (input row, topic) whose exclude phrases occur in the text: row, topic.
+    """Return one row per (input row, topic) the model is vetoed for: row, topic.
 
-    An exclude phrase ("défense des droits", "AS FAR") vetoes the topic's terms inside it; the embedding
-    model is vetoed for that topic in the whole text, since it cannot say which words it relied on.
+    An exclude phrase ("défense des droits", "AS FAR") vetoes the topic's terms inside it, and a
+    `vetoed_by` phrase (handball, for football) the topic's terms anywhere; either vetoes the embedding
+    model for that topic in the whole text, since it cannot say which words it relied on. A false friend
+    ("كافة", "all", is not "الكاف", the CAF) only hides the terms inside it: it says nothing of the topic.
     """
     rows, topics = [], []
     for label, text in zip(texts.index, texts.tolist(), strict=True):
@@ -522,9 +567,8 @@ def vetoed_topics(texts: pd.Series, taxonomy: Taxonomy) -> pd.DataFrame:
             continue
         found = {
             entry.topic
-            for match in taxonomy._terms.finditer(fold_text(text))
-            for entry in taxonomy._term_entries[match.lastindex - 1]
-            if entry.kind == "exclude"
+            for entry, _, _ in _phrase_hits(fold_text(text), taxonomy)
+            if entry.kind in _VETOES_MODEL
         }
         for index in sorted(found):
             rows.append(label)

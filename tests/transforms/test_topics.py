@@ -9,7 +9,7 @@ import pytest
 
 from helpers import REPO, SHARED
 from tickerhouse.transforms.textfold import fold_text
-from tickerhouse.transforms.topics import Taxonomy, load_taxonomy, tag_text, tag_texts
+from tickerhouse.transforms.topics import Taxonomy, load_taxonomy, tag_text, tag_texts, vetoed_topics
 
 SEED = SHARED / "seeds" / "000_46a3b748499c8f06.txt"
 REQUIRED_SLUGS = {
@@ -83,6 +83,23 @@ def test_shipped_taxonomy_has_required_slugs_with_terms_in_three_languages(taxon
         # Arabic: دفاع in a match report
         ("أخطاء الدفاع تكلف الفريق المباراة", {"football"}, {"defense"}),
         ("مدرب الدفاع الجديدي: هدفنا تصدر المجموعة", {"football"}, {"defense"}),
+        # another ball sport vetoes football, a football club's section included; sports stays
+        ("الزمالك يتوج بكأس مصر للكرة الطائرة", {"sports"}, {"football"}),
+        ("الأهلي يتوج بلقب دوري أبطال إفريقيا لكرة اليد", {"sports"}, {"football"}),
+        ("Le Zamalek sacré champion d'Afrique de handball", {"sports"}, {"football"}),
+        ("الأهلي يفوز على الزمالك في دوري السلة", set(), {"football", "health"}),
+        # false friends: an inflection of a term that is another word
+        ("على كافة المواطنين التسجيل قبل نهاية الشهر", set(), {"football"}),  # كافة "all", not الكاف
+        ("الحكومة تعتبر الميزانية غير كافية", {"economy"}, {"football"}),  # كافية "sufficient"
+        ("Le Défenseur des droits alerte sur les contrôles d'identité", set(), {"football"}),
+        ("L'attaquant au couteau a été interpellé par la police", {"security"}, {"football"}),
+        ("L'Iran renforce son arsenal de missiles balistiques", {"defense"}, {"football"}),
+        ("Arsenal bat Chelsea en Premier League", {"football"}, set()),
+        ("المدير الفني للمنتخب يعلن القائمة", set(), {"culture"}),  # الفني "technical"
+        ("ارتفاع الدين العام إلى 70 في المائة", set(), {"religion"}),  # the public debt
+        ("نور الدين بوشحدة يحاضر في الاقتصاد", {"economy"}, {"religion"}),  # a first name
+        ("مباراة حماسية بين الفريقين", {"sports"}, {"international"}),  # "enthusiastic", not Hamas
+        ("Un officier de police tué à Bamako", {"security"}, {"defense"}),
     ],
 )
 def test_traps(taxonomy, text, present, absent):
@@ -97,6 +114,20 @@ def test_exclusion_vetoes_only_the_term_inside_it(taxonomy):
     match = next(m for m in tag_text(text, taxonomy) if m.topic == "defense")
     assert match.terms[0] == "ministère de la défense"
     assert "defense" not in topics_of("Il invoque la légitime défense", taxonomy)
+
+
+def test_a_false_friend_hides_the_term_inside_it_and_a_veto_the_topic_everywhere():
+    taxonomy = load_taxonomy(
+        MINI.replace(
+            'exclude = ["bras armé"]', 'false_friends = ["armée du salut"]\nvetoed_by = ["jeu vidéo"]'
+        )
+    )
+    assert topics_of("l'Armée du salut distribue des repas", taxonomy) == []
+    assert topics_of("l'Armée du salut remercie un militaire", taxonomy) == ["army"]  # another term counts
+    assert topics_of("un militaire de jeu vidéo", taxonomy) == []  # vetoed, wherever the term is
+    rows = pd.DataFrame({"text": ["l'Armée du salut", "un jeu vidéo", "le bras armé"]})["text"]
+    # a false friend says nothing of the topic: only a veto (or an exclude phrase) vetoes the model
+    assert vetoed_topics(rows, taxonomy)["row"].tolist() == [1]
 
 
 def test_football_implies_sports_after_it(taxonomy):
