@@ -100,6 +100,16 @@ def test_shipped_taxonomy_has_required_slugs_with_terms_in_three_languages(taxon
         ("نور الدين بوشحدة يحاضر في الاقتصاد", {"economy"}, {"religion"}),  # a first name
         ("مباراة حماسية بين الفريقين", {"sports"}, {"international"}),  # "enthusiastic", not Hamas
         ("Un officier de police tué à Bamako", {"security"}, {"defense"}),
+        # the weapon of a crime report, a fire station, a cable; a match report's "rockets" and clashes
+        ("Agression à l'arme blanche dans un quartier de Fès", {"security"}, {"defense"}),
+        ("توقيف شخص هاجم مواطنين بالسلاح الأبيض", {"security"}, {"defense"}),
+        ("La caserne des pompiers de Kénitra inaugurée", set(), {"defense"}),
+        ("Un câble sous-marin relie le Maroc au Portugal", set(), {"defense"}),
+        ("L'état-major du Wydad réuni après la défaite", {"football"}, {"defense"}),
+        ("الوداد يفوز بقذيفة صاروخية من زياش", {"football"}, {"defense"}),
+        ("اشتباكات بين الجماهير بعد مباراة الديربي", {"sports"}, {"defense"}),
+        ("الحوثيون يطلقون صواريخ على سفينة في البحر الأحمر", {"defense"}, set()),
+        ("L'état-major des FAR reçoit une délégation américaine", {"defense"}, set()),
     ],
 )
 def test_traps(taxonomy, text, present, absent):
