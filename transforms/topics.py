@@ -40,8 +40,9 @@ _ARABIC = re.compile("[\u0600-\u06ff]")
 _WORD_SPLIT = re.compile(r"[\s\-\u2010-\u2015]+")
 
 # Clitics that glue onto an Arabic word: conjunction (و ف), preposition (ب ك ل), article (ال),
-# and ل + ال contracted to لل. All optional, so the bare word matches too.
-_AR_PREFIX = "(?:[وف]?(?:[بك]?ال|لل|[بكل])?)"
+# and ل + ال contracted to لل. All optional, so the bare word matches too. لال is ل before a word that
+# starts with أل folded to ال (لألعاب القوى), which the term's stem lost as if it were the article.
+_AR_PREFIX = "(?:[وف]?(?:[بكل]?ال|لل|[بكل])?)"
 # Plural, nisba and pronoun endings (ية is folded to يه).
 _AR_SUFFIX = "(?:ات|ون|ين|يه|يات|يين|يون|ي|ه|ها|هم|هما|نا|كم|ا)?"
 # A word ending in taa marbuta (folded to ه) keeps it, pluralises to ات, or binds a pronoun with ت.

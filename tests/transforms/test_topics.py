@@ -110,6 +110,15 @@ def test_shipped_taxonomy_has_required_slugs_with_terms_in_three_languages(taxon
         ("اشتباكات بين الجماهير بعد مباراة الديربي", {"sports"}, {"defense"}),
         ("الحوثيون يطلقون صواريخ على سفينة في البحر الأحمر", {"defense"}, set()),
         ("L'état-major des FAR reçoit une délégation américaine", {"defense"}, set()),
+        # the assailant is not a striker; other sports' championships are not football
+        ("توقيف المهاجم الذي طعن شرطيا بسكين", {"security"}, {"football"}),
+        ("مهاجم الوداد يغيب عن الديربي", {"football"}, set()),
+        ("Coupe du monde de rugby: le Maroc qualifié", {"sports"}, {"football"}),
+        ("البطولة الوطنية لألعاب القوى بالرباط", {"sports"}, {"football"}),  # ل + ألعاب
+        ("Tensions dans le golfe Persique", set(), {"sports"}),
+        # the Saudi National Guard is an army, Tunisia's a gendarmerie at its borders
+        ("وزير الحرس الوطني يستقبل قائد القوات البرية", {"defense"}, set()),
+        ("الحرس الوطني يحبط محاولة اجتياز الحدود البحرية خلسة", set(), {"defense"}),
     ],
 )
 def test_traps(taxonomy, text, present, absent):
