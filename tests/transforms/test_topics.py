@@ -124,7 +124,7 @@ def test_shipped_taxonomy_has_required_slugs_with_terms_in_three_languages(taxon
         ("L'ONU enquête sur des crimes de guerre présumés au Soudan", {"defense"}, set()),
         ("Le candidat galvanise ses troupes avant le second tour", set(), {"defense"}),
         ("Passe d'armes entre le gouvernement et l'opposition sur le budget", set(), {"defense"}),
-        ("Six Nations : les Bleus font le break avant la pause", {"sports"}, {"football"}),
+        ("Tournoi des Six Nations : les Bleus font le break avant la pause", {"sports"}, {"football"}),
         ("L'ultra-droite manifeste à Paris", set(), {"football"}),
         ("Les ultras du Raja interdits de stade", {"football"}, set()),
     ],
