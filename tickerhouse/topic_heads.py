@@ -10,6 +10,7 @@ files and never imports scikit-learn once the heads exist.
 from __future__ import annotations
 
 import hashlib
+import zipfile
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib.metadata import version
@@ -60,17 +61,25 @@ def _load(text: str, folder: str, _mtime_ns: int) -> TopicModel:
         examples, embeddings.MODEL_ID, parents=parents, training=training, sklearn=version("scikit-learn")
     )
     heads_file = Path(folder) / f"heads-{heads_key}.npz"
-    vectors_file = Path(folder) / f"examples-{vectors_key}.npy"
+    vectors_file = Path(folder) / f"examples-{vectors_key}.npz"
     if heads_file.exists() and vectors_file.exists():
-        return _read_model(heads_file, np.load(vectors_file))
+        return _read_model(heads_file, _read_vectors(vectors_file)[1])
     labels = example_labels(examples, parents)
     # The example vectors depend on the examples and the encoder only: retuning a threshold re-fits the
     # heads (0.3 s) without re-embedding the examples (~30 s).
     if vectors_file.exists():
-        vectors = np.load(vectors_file)
+        vectors = _read_vectors(vectors_file)[1]
     else:
-        vectors = embeddings.embed(labels.headlines)
-        write_atomically(vectors_file, lambda path: np.save(path, vectors))
+        vectors = _example_vectors(labels.headlines, Path(folder))
+        write_atomically(
+            vectors_file,
+            lambda path: np.savez(
+                path,
+                model=np.array(embeddings.MODEL_ID),
+                headlines=np.array(labels.headlines, dtype=str),
+                vectors=vectors,
+            ),
+        )
     heads = train_heads(examples, vectors, parents, embeddings.MODEL_ID)
     write_atomically(
         heads_file,
@@ -85,6 +94,32 @@ def _load(text: str, folder: str, _mtime_ns: int) -> TopicModel:
         ),
     )
     return TopicModel(heads, labels.headlines, vectors)
+
+
+def _read_vectors(vectors_file: Path) -> tuple[list[str], np.ndarray, str]:
+    """Return the headlines, vectors and encoder of a cached example-vectors file."""
+    with np.load(vectors_file, allow_pickle=False) as saved:
+        return [str(h) for h in saved["headlines"]], saved["vectors"], str(saved["model"])
+
+
+def _example_vectors(headlines: list[str], folder: Path) -> np.ndarray:
+    """Return the encoder's vector of each headline, embedding only those no cached examples file holds.
+
+    An edit of the examples re-embeds its new headlines only (a vector does not depend on the batch it
+    was embedded in, so the result is the same as embedding them all).
+    """
+    known: dict[str, np.ndarray] = {}
+    for cached in folder.glob("examples-*.npz"):
+        try:
+            names, vectors, model = _read_vectors(cached)
+        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):  # damaged: not reused
+            continue
+        if model == embeddings.MODEL_ID:
+            known.update(zip(names, vectors, strict=True))
+    missing = [h for h in headlines if h not in known]
+    if missing:
+        known.update(zip(missing, embeddings.embed(missing), strict=True))
+    return np.stack([known[h] for h in headlines]).astype(np.float32)
 
 
 def _read_model(heads_file: Path, vectors: np.ndarray) -> TopicModel:
