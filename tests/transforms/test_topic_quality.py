@@ -21,7 +21,8 @@ from tickerhouse.transforms.topic_tags import headline_topics
 TICKER_DEV = SHARED / "fixtures" / "ticker_headlines_labelled" / "dev.tsv"
 MASAKHANE_DEV = SHARED / "fixtures" / "masakhanews_fra" / "dev.tsv"
 
-# (dataset, system, language, topic) -> F1 floor; measured on taxonomy 2026.12.02.2 and the shipped examples.
+# (dataset, system, language, topic) -> F1 floor, set 0.02 under taxonomy 2026.12.02.2's figures; the comment
+# says what 2026.12.02.3 with the shipped examples measures (never lower a floor).
 FLOORS = {
     ("ticker", "combined", "ar", "defense"): 0.85,  # measured 0.87
     ("ticker", "combined", "fr", "defense"): 0.87,  # 0.89
@@ -30,12 +31,12 @@ FLOORS = {
     ("ticker", "combined", "ar", "sports"): 0.95,  # 0.97
     ("ticker", "combined", "fr", "sports"): 0.96,  # 0.97
     ("ticker", "combined", "ar", "economy"): 0.82,  # 0.84
-    ("ticker", "combined", "fr", "economy"): 0.78,  # 0.80
-    ("ticker", "combined", "ar", "politics"): 0.68,  # 0.70
-    ("ticker", "combined", "fr", "politics"): 0.79,  # 0.81
+    ("ticker", "combined", "fr", "economy"): 0.78,  # 0.78
+    ("ticker", "combined", "ar", "politics"): 0.68,  # 0.71
+    ("ticker", "combined", "fr", "politics"): 0.79,  # 0.80
     ("ticker", "combined", "ar", "macro"): 0.84,  # 0.86
-    ("ticker", "combined", "fr", "macro"): 0.86,  # 0.88
-    ("masakhanews", "combined", "fr", "macro"): 0.80,  # 0.82
+    ("ticker", "combined", "fr", "macro"): 0.86,  # 0.87
+    ("masakhanews", "combined", "fr", "macro"): 0.80,  # 0.81
     ("masakhanews", "lexicon", "fr", "macro"): 0.68,  # 0.70: the lexicon alone holds its own floor too
 }
 
