@@ -127,6 +127,12 @@ def test_shipped_taxonomy_has_required_slugs_with_terms_in_three_languages(taxon
         ("Tournoi des Six Nations : les Bleus font le break avant la pause", {"sports"}, {"football"}),
         ("L'ultra-droite manifeste à Paris", set(), {"football"}),
         ("Les ultras du Raja interdits de stade", {"football"}, set()),
+        # a stage, the Journal officiel, a regional power, unsung heroes are no sport and no army
+        ("À ce stade, aucune piste n'est écartée par les enquêteurs", set(), {"sports"}),
+        ("Le décret publié au JO entre en vigueur lundi", set(), {"sports"}),
+        ("تركيا لاعب إقليمي لا يمكن تجاهله", set(), {"sports"}),
+        ("جنود الخفاء في المستشفيات يواصلون العمل", {"health"}, {"defense"}),
+        ("JO 2024 : trois médailles pour le Maroc", {"sports"}, set()),
     ],
 )
 def test_traps(taxonomy, text, present, absent):
