@@ -121,6 +121,8 @@ def test_shipped_taxonomy_has_required_slugs_with_terms_in_three_languages(taxon
         ("الحرس الوطني يحبط محاولة اجتياز الحدود البحرية خلسة", set(), {"defense"}),
         # a war's reporting without the army's words; a campaign's troops and weapons are politics
         ("Marioupol sous les bombes, les civils se terrent dans les caves", {"defense"}, set()),
+        ("استشهاد ثلاثة فلسطينيين برصاص الاحتلال في جنين", {"defense"}, set()),
+        ("انفجار لغم أرضي يودي بحياة رعاة في الصحراء", {"defense"}, set()),
         ("L'ONU enquête sur des crimes de guerre présumés au Soudan", {"defense"}, set()),
         ("Le candidat galvanise ses troupes avant le second tour", set(), {"defense"}),
         ("Passe d'armes entre le gouvernement et l'opposition sur le budget", set(), {"defense"}),
