@@ -50,6 +50,14 @@ PRELOAD = (
     "tickerhouse.export_state",
     "prefect.flow_engine",
     "prefect.task_engine",
+    "prefect.utilities.visualization",
+    "fastapi.encoders",  # a flow run's parameters are serialized with it
+    "anyio._backends._asyncio",
+    "anyio.streams.stapled",
+    "anyio.streams.tls",
+    "opentelemetry.metrics",
+    "opentelemetry._logs",
+    "pydantic.color",
     "tqdm",
 )
 # The packages whose source the fingerprint covers (their folders: in a checkout, three of them).
@@ -287,6 +295,7 @@ def _child(runner: _Runner, conn: socket.socket) -> None:
             print(f"refused a client: {why}", flush=True)
             _send(conn, {"refused": why})
             os._exit(0)
+        print(f"child {os.getpid()}: tickerhouse {' '.join(request['argv'])}", flush=True)  # in its log
         _send(conn, {"pid": os.getpid()})
         _become_client(request, fds)
         threading.Thread(target=_end_with_client, args=(requests,), daemon=True).start()
@@ -311,13 +320,18 @@ def _become_client(request: dict, fds: list[int]) -> None:
         os.close(fd)
     (in_enc, in_err), (out_enc, out_err), (err_enc, err_err) = request["streams"]
     sys.stdin = open(0, encoding=in_enc, errors=in_err, closefd=False)
-    sys.stdout = open(1, "w", encoding=out_enc, errors=out_err, closefd=False, line_buffering=os.isatty(1))
-    sys.stderr = open(2, "w", encoding=err_enc, errors=err_err, closefd=False, line_buffering=True)
+    sys.stdout = _text_stream(1, out_enc, out_err, line_buffering=os.isatty(1))
+    sys.stderr = _text_stream(2, err_enc, err_err, line_buffering=True)  # as Python's own, since 3.9
     sys.__stdin__, sys.__stdout__, sys.__stderr__ = sys.stdin, sys.stdout, sys.stderr
     # Prefect's console handler was made for the runner's stderr: made again for the client's
     from prefect.logging.configuration import setup_logging
 
     setup_logging(incremental=False)
+
+
+def _text_stream(fd: int, encoding: str, errors: str, line_buffering: bool) -> io.TextIOWrapper:
+    binary = open(fd, "wb", closefd=False)
+    return io.TextIOWrapper(binary, encoding, errors, line_buffering=line_buffering)
 
 
 def _end_with_client(requests: io.BufferedReader) -> None:
