@@ -24,12 +24,14 @@ import importlib.util
 import io
 import json
 import os
+import resource
 import select
 import signal
 import socket
 import sys
 import sysconfig
 import threading
+import time
 import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -62,6 +64,8 @@ PRELOAD = (
 )
 # The packages whose source the fingerprint covers (their folders: in a checkout, three of them).
 _SOURCE_PACKAGES = ("tickerhouse", "tickerhouse.flows", "tickerhouse.transforms")
+# The child's CPU time, said in the runner's log: its own and its workers' (a client's rusage has none of it).
+_RUSAGE = (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)
 # Signals the client forwards to the child.
 _FORWARDED = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT)
 
@@ -295,13 +299,18 @@ def _child(runner: _Runner, conn: socket.socket) -> None:
             print(f"refused a client: {why}", flush=True)
             _send(conn, {"refused": why})
             os._exit(0)
-        print(f"child {os.getpid()}: tickerhouse {' '.join(request['argv'])}", flush=True)  # in its log
+        started = time.perf_counter()
+        print(f"child {os.getpid()}: tickerhouse {' '.join(request['argv'])}", flush=True)
+        log = os.dup(1)  # the runner's log, kept past the client's streams
         _send(conn, {"pid": os.getpid()})
         _become_client(request, fds)
         threading.Thread(target=_end_with_client, args=(requests,), daemon=True).start()
         outcome = _run(request["argv"])
-        _send(conn, outcome)
         code = outcome.get("exit", 1)
+        cpu = sum(getattr(resource.getrusage(who), f) for who in _RUSAGE for f in ("ru_utime", "ru_stime"))
+        ended = f"child {os.getpid()}: {outcome} in {time.perf_counter() - started:.2f} s, CPU {cpu:.2f} s\n"
+        os.write(log, ended.encode())
+        _send(conn, outcome)  # the client ends on it, and this process with it (_end_with_client)
     except BaseException:  # the child must never fall back into the runner's loop
         traceback.print_exc()
     finally:
