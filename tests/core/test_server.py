@@ -116,4 +116,4 @@ def test_started_server_is_found_by_every_command_then_stopped(tmp_path):
     assert stopped.stdout == "tickerhouse server: stopped\n"
     assert run("server", "status").stdout == "tickerhouse server: down\n"
     assert not server.healthy(f"http://127.0.0.1:{port}/api")
-    assert not server.runner_socket(tmp_path / "state").exists() and not server._alive(runner)
+    assert not server.runner_socket(tmp_path / "state").exists() and not server._is_runner_process(runner)
