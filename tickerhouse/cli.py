@@ -869,7 +869,11 @@ def exit_code(err: Exception) -> int | None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of the `tickerhouse` console script: run a command, map what it raised to an exit code."""
+    """Entry point of the `tickerhouse` console script: run a command, map what it raised to an exit code.
+
+    A command of WARM_COMMANDS runs in the warm runner when it takes it (tickerhouse/warm.py), which runs
+    this same function in a fork of itself; else here.
+    """
     args = build_parser().parse_args(argv)
     try:
         # a TICKERHOUSE_* value tickerhouse cannot use is refused before anything runs

@@ -5,8 +5,9 @@ command that runs a flow pays none of it (importing Prefect alone takes 2-6 s he
 The runner listens on `<state dir>/warm-runner.sock` (mode 0600) and forks on each connection; the child
 takes the command's argv, cwd, umask, environment and its stdin/stdout/stderr (passed as file descriptors),
 runs `cli.main(argv)` and sends the exit code back. Forking is safe because the runner stays
-single-threaded and never runs a flow itself: it checks that no Python thread runs after its warm-up and
-refuses to start otherwise (the native pools of OpenBLAS and jemalloc re-create themselves after a fork).
+single-threaded and never runs a flow itself: it checks that its warm-up started no thread (Python's or
+native, such as lingua's parallel pool) and refuses to start otherwise; the native pools OpenBLAS and
+jemalloc start on import re-create themselves after a fork.
 
 The client is `cli.main()` (delegate below). Whatever stops a command from running in the runner (no
 runner, a stale socket, a runner of another install or source tree, another Prefect environment, the
@@ -242,8 +243,12 @@ def serve(state_dir: Path, api_url: str, server_pid: int) -> int:
     """Warm up, then serve until SIGTERM or the end of the Prefect server (pid server_pid)."""
     os.environ["PREFECT_API_URL"] = api_url
     runner = _Runner(state_dir, api_url)
+    import numpy  # noqa: F401 - the native pools of OpenBLAS and jemalloc (pyarrow's): they handle a fork
+    import pyarrow  # noqa: F401
+
+    fork_aware = _os_threads()
     warm_up()
-    if threading.active_count() != 1:  # forking a process with threads could copy a held lock
+    if threading.active_count() != 1 or _os_threads() != fork_aware:  # a fork could copy a held lock
         print(f"refusing to serve: threads run after the warm-up: {threading.enumerate()}", flush=True)
         return 1
     path = server.runner_socket(state_dir)
@@ -276,6 +281,11 @@ def serve(state_dir: Path, api_url: str, server_pid: int) -> int:
                 conn.close()
     finally:
         path.unlink(missing_ok=True)
+
+
+def _os_threads() -> int:
+    """Return the threads of this process, Python's and native ones (Linux /proc)."""
+    return len(os.listdir("/proc/self/task"))
 
 
 def _reap() -> None:
