@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -43,3 +44,62 @@ def error_line(err: str) -> str:
     lines = [line for line in err.splitlines() if not line.startswith("Prefect API:")]
     assert len(lines) == 1 and "Traceback" not in err, err
     return lines[0]
+
+
+# What an ingest writes, minus what differs by run (run ids, ingestion clock): table -> columns.
+CONTENT = {
+    "raw_dumps": "dump_id, first_path, size_bytes, encoding, repairs, line_labels, "
+    "captured_at, capture_method, status, article_id",
+    "dump_files": "path, size_bytes, mtime_ns, dump_id",
+    "ticker_snapshots": "snapshot_id, captured_at, capture_method, edition, n_items, stated_date, dump_id",
+    "snapshot_versions": "snapshot_id, dump_id, captured_at, capture_method, n_items, size_bytes",
+    "ticker_items": "snapshot_id, position, headline_id, headline, language",
+    "headline_days": "day, headline_id, slots, snapshots, best_position",
+    "headlines": "headline_id, headline, language, first_seen, last_seen, n_snapshots",
+    "headline_topics": "headline_id, topic, matched_terms, via",
+    "articles": "article_id, title, source, outlet_id, published_date, date_suspect, date_method, language",
+    "rejects": "reject_key, dump_id, path, reason, detail",
+}
+
+
+def content(warehouse: Path) -> dict[str, list[tuple]]:
+    """Return the rows of CONTENT per table, sorted: equal for two ingests of the same files."""
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        return {
+            table: sorted(con.execute(f"select {cols} from {table}").fetchall(), key=repr)  # noqa: S608
+            for table, cols in CONTENT.items()
+        }
+    finally:
+        con.close()
+
+
+def descendants(pid: int) -> dict[int, str]:
+    """Return pid -> command line of every live (not zombie) descendant of pid (Linux /proc)."""
+    children: dict[int, list[int]] = {}
+    for entry in os.scandir("/proc"):
+        if entry.name.isdigit():
+            try:
+                fields = Path(f"/proc/{entry.name}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if fields[0] != "Z":
+                children.setdefault(int(fields[1]), []).append(int(entry.name))
+    out, stack = {}, list(children.get(pid, []))
+    while stack:
+        child = stack.pop()
+        try:
+            out[child] = Path(f"/proc/{child}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except OSError:
+            continue
+        stack.extend(children.get(child, []))
+    return out
+
+
+def alive(pid: int) -> bool:
+    """Return whether pid runs (a zombie does not)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"

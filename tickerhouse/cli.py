@@ -65,6 +65,9 @@ EXIT_CODES: tuple[tuple[type[Exception], int], ...] = (
 )
 # `yes | head` exits 141 in a shell: 128 + SIGPIPE (13).
 EXIT_BROKEN_PIPE = 141
+# The commands that run a flow (through _flow): while the tickerhouse server's warm runner is up they run
+# in a fork of it (tickerhouse/warm.py), which has Prefect and the flows loaded; else in this process.
+WARM_COMMANDS = frozenset({"ingest", "rebuild", "export", "enrich", "retag"})
 
 
 def _json_value(value: object) -> object:
@@ -514,8 +517,13 @@ def cmd_server(args: argparse.Namespace) -> int:
     state_dir = load_settings().state_dir
     found = server.status(state_dir)
     if args.action == "start":
+        if found.state == "up" and found.runner_pid is None:
+            found = server.start(state_dir)  # its warm runner
         if found.state in ("up", "starting"):
-            print(f"tickerhouse server: already {found.state} at {found.url} (pid {found.pid})")
+            print(
+                f"tickerhouse server: already {found.state} at {found.url} "
+                f"(pid {found.pid}; {_runner_line(found, state_dir)})"
+            )
             return 0
         log = server.prefect_home(state_dir) / "server.log"
         print(
@@ -525,7 +533,10 @@ def cmd_server(args: argparse.Namespace) -> int:
             flush=True,
         )
         up = server.start(state_dir, args.port, ui=not args.no_ui)
-        print(f"tickerhouse server: up at {up.url} (pid {up.pid}); every command now uses it")
+        print(
+            f"tickerhouse server: up at {up.url} (pid {up.pid}; {_runner_line(up, state_dir)}); "
+            "every command now uses it"
+        )
     elif args.action == "stop":
         server.stop(state_dir)
         said = {"up": "stopped", "starting": "stopped", "down": "was not running"}
@@ -534,9 +545,16 @@ def cmd_server(args: argparse.Namespace) -> int:
         server.stop(state_dir)  # removes the state file; nothing runs to stop
         print(f"tickerhouse server: down (stale state file removed: {found.detail})")
     else:
-        where = f" at {found.url} (pid {found.pid})" if found.url else ""
+        where = f" at {found.url} (pid {found.pid}; {_runner_line(found, state_dir)})" if found.url else ""
         print(f"tickerhouse server: {found.state}{where}")
     return 0
+
+
+def _runner_line(found: server.ServerStatus, state_dir: Path) -> str:
+    """Say whether the server's warm runner runs (the flow commands then run in it, tickerhouse/warm.py)."""
+    if found.runner_pid is not None:
+        return f"warm runner pid {found.runner_pid}"
+    return f"no warm runner, flow commands run in-process; see {state_dir / server.RUNNER_LOG}"
 
 
 def cmd_tag(args: argparse.Namespace) -> int:
@@ -851,12 +869,23 @@ def exit_code(err: Exception) -> int | None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of the `tickerhouse` console script: run a command, map what it raised to an exit code."""
+    """Entry point of the `tickerhouse` console script: run a command, map what it raised to an exit code.
+
+    A command of WARM_COMMANDS runs in the warm runner when it takes it (tickerhouse/warm.py), which runs
+    this same function in a fork of itself; else here.
+    """
     args = build_parser().parse_args(argv)
-    if getattr(args, "quiet", False):
-        _quiet_logs()
     try:
-        load_settings()  # a TICKERHOUSE_* value tickerhouse cannot use is refused before anything runs
+        # a TICKERHOUSE_* value tickerhouse cannot use is refused before anything runs
+        settings = load_settings()
+        if args.command in WARM_COMMANDS:
+            from tickerhouse import warm
+
+            code = warm.delegate(sys.argv[1:] if argv is None else list(argv), settings.state_dir)
+            if code is not None:
+                return code
+        if getattr(args, "quiet", False):
+            _quiet_logs()
         return args.func(args)
     except BrokenPipeError:
         # The reader went away (`| head`): what is left unprinted has no one to read it.

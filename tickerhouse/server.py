@@ -7,6 +7,9 @@ temporary server of its own (Prefect's ephemeral server app, no UI) that lives a
 and dies with it even when the command is killed (Linux: PR_SET_PDEATHSIG); Prefect's own temporary
 server outlives a SIGKILLed parent.
 
+`server start` also starts the warm runner (tickerhouse/warm.py) once the server answers: a process with
+Prefect and the flows loaded, which runs the flow commands in forked children; `server stop` stops both.
+
 Plain Python: no Prefect import (the servers are subprocesses), so `server status` costs no Prefect start-up.
 """
 
@@ -26,13 +29,15 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from tickerhouse.errors import TickerhouseError, UsageError
 from tickerhouse.io.storage import write_atomically
 
 STATE_FILE = "prefect-server.json"
+RUNNER_SOCKET = "warm-runner.sock"  # the warm runner's, in the state dir (tickerhouse/warm.py)
+RUNNER_LOG = "warm-runner.log"
 DEFAULT_PORT = 4200
 # A cold `prefect server start` (database migrations, UI build check) takes 20-60 s on 2 cores.
 START_TIMEOUT_S = 180.0
@@ -57,11 +62,21 @@ class ServerStatus:
     pid: int | None = None
     url: str | None = None
     detail: str = ""
+    runner_pid: int | None = None  # the warm runner's, when it runs
+
+
+# The API of this process when it is a warm runner's child running a client's command (tickerhouse.warm).
+warm_api: Api | None = None
 
 
 def state_path(state_dir: Path) -> Path:
     """Return the file that records the long-lived server's pid and port."""
     return state_dir / STATE_FILE
+
+
+def runner_socket(state_dir: Path) -> Path:
+    """Return the warm runner's socket."""
+    return state_dir / RUNNER_SOCKET
 
 
 def prefect_home(state_dir: Path) -> Path:
@@ -78,17 +93,26 @@ def healthy(api_url: str, timeout_s: float = HEALTH_TIMEOUT_S) -> bool:
         return False
 
 
-def _is_prefect_process(pid: int) -> bool:
-    """Return whether pid is alive and (where /proc tells) a Prefect server, not a recycled pid."""
+def _is_process(pid: int, marker: bytes) -> bool:
+    """Return whether pid is alive and (where /proc tells) runs a command line holding marker, not a
+    recycled pid."""
     if not _alive(pid):
         return False
     cmdline = Path(f"/proc/{pid}/cmdline")
     if not cmdline.exists():
         return sys.platform != "linux"
     try:
-        return b"prefect" in cmdline.read_bytes()
+        return marker in cmdline.read_bytes()
     except OSError:
         return False
+
+
+def _is_prefect_process(pid: int) -> bool:
+    return _is_process(pid, b"prefect")
+
+
+def _is_runner_process(pid: int | None) -> bool:
+    return pid is not None and _is_process(pid, b"tickerhouse.warm")
 
 
 def status(state_dir: Path) -> ServerStatus:
@@ -97,23 +121,30 @@ def status(state_dir: Path) -> ServerStatus:
     try:
         record = json.loads(path.read_text(encoding="utf-8"))
         pid, url = int(record["pid"]), str(record["api_url"])
+        runner = record.get("runner_pid")
+        runner = int(runner) if runner is not None else None
     except FileNotFoundError:
         return ServerStatus("down")
-    except (OSError, ValueError, KeyError, TypeError) as err:
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as err:
         return ServerStatus("stale", detail=f"unreadable state file {path}: {err}")
     if not _is_prefect_process(pid):
         return ServerStatus("stale", pid, url, f"pid {pid} of {path} is not running")
+    runner = runner if _is_runner_process(runner) else None
     if healthy(url):
-        return ServerStatus("up", pid, url)
-    return ServerStatus("starting", pid, url, f"pid {pid} is running but {url} does not answer yet")
+        return ServerStatus("up", pid, url, runner_pid=runner)
+    detail = f"pid {pid} is running but {url} does not answer yet"
+    return ServerStatus("starting", pid, url, detail, runner)
 
 
 def find_api(state_dir: Path) -> tuple[Api | None, str]:
     """Return the API to use without starting one (None: none is up) and, when none, the reason why.
 
-    In order: PREFECT_API_URL; Prefect's settings when Prefect is already loaded in this process (a
-    test harness, a served flow run); the long-lived server when it answers.
+    In order: the warm runner's server in a warm runner's child; PREFECT_API_URL; Prefect's settings
+    when Prefect is already loaded in this process (a test harness, a served flow run); the long-lived
+    server when it answers.
     """
+    if warm_api is not None:
+        return warm_api, ""
     if url := os.environ.get("PREFECT_API_URL"):
         return Api(url, "PREFECT_API_URL"), ""
     if "prefect.settings" in sys.modules:
@@ -227,8 +258,12 @@ def _terminate(proc: subprocess.Popen, timeout_s: float = 30.0) -> None:
 
 
 def start(state_dir: Path, port: int = DEFAULT_PORT, ui: bool = True) -> ServerStatus:
-    """Start the long-lived server (detached) unless it is up; return its status once it answers."""
+    """Start the long-lived server (detached) unless it is up, then its warm runner unless that runs;
+    return the server's status once it answers (runner_pid None: the runner could not start, see its log).
+    """
     found = status(state_dir)
+    if found.state == "up" and found.runner_pid is None:
+        return _start_runner(state_dir, found)
     if found.state in ("up", "starting"):
         return found
     if _port_in_use(port):
@@ -246,12 +281,50 @@ def start(state_dir: Path, port: int = DEFAULT_PORT, ui: bool = True) -> ServerS
         _terminate(proc)
         path.unlink(missing_ok=True)
         raise
-    return ServerStatus("up", proc.pid, api_url)
+    return _start_runner(state_dir, ServerStatus("up", proc.pid, api_url))
+
+
+def _start_runner(state_dir: Path, found: ServerStatus) -> ServerStatus:
+    """Start the warm runner of the server `found` (detached) and record its pid once it listens; return
+    found with the runner's pid, or without one when the runner ended first (its log says why)."""
+    sock = runner_socket(state_dir)
+    sock.unlink(missing_ok=True)  # a dead runner's: the new one's appears once it listens
+    log = state_dir / RUNNER_LOG
+    command = [sys.executable, "-m", "tickerhouse.warm", str(state_dir), found.url, str(found.pid)]
+    with open(log, "ab") as out:
+        proc = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+    deadline = time.monotonic() + START_TIMEOUT_S
+    while not sock.exists():
+        if proc.poll() is not None or time.monotonic() > deadline:
+            _terminate(proc)
+            return found
+        time.sleep(0.1)
+    path = state_path(state_dir)
+    record = {**json.loads(path.read_text(encoding="utf-8")), "runner_pid": proc.pid}
+    write_atomically(path, lambda partial: partial.write_text(json.dumps(record), encoding="utf-8"))
+    return replace(found, runner_pid=proc.pid)
+
+
+def _stop_runner(state_dir: Path, pid: int | None) -> None:
+    """Stop the warm runner (SIGTERM, SIGKILL after 10 s); the commands it runs go on to their end."""
+    if pid is not None:
+        try:
+            os.kill(pid, signal.SIGTERM)
+            deadline = time.monotonic() + 10
+            while _is_runner_process(pid) and time.monotonic() < deadline:
+                time.sleep(0.05)
+            if _is_runner_process(pid):
+                os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    runner_socket(state_dir).unlink(missing_ok=True)
 
 
 def stop(state_dir: Path) -> ServerStatus:
-    """Stop the long-lived server (SIGTERM, SIGKILL after 30 s) and remove its state file; return what was."""
+    """Stop the warm runner and the long-lived server (SIGTERM, SIGKILL after 30 s) and remove its state
+    file; return what was."""
     found = status(state_dir)
+    _stop_runner(state_dir, found.runner_pid)
     if found.state in ("up", "starting") and found.pid is not None:
         try:
             os.killpg(found.pid, signal.SIGTERM)  # its own session: the whole group

@@ -97,7 +97,9 @@ def test_started_server_is_found_by_every_command_then_stopped(tmp_path):
     assert started.returncode == 0, started.stderr
     try:
         url = f"http://127.0.0.1:{port}/api"
-        assert run("server", "status").stdout.startswith(f"tickerhouse server: up at {url}")
+        status = run("server", "status").stdout
+        assert status.startswith(f"tickerhouse server: up at {url}") and "; warm runner pid " in status
+        runner = server.status(tmp_path / "state").runner_pid
         again = run("server", "start", "--port", str(port))
         assert "already up" in again.stdout  # a second start finds the first
         landing = tmp_path / "landing"
@@ -106,6 +108,7 @@ def test_started_server_is_found_by_every_command_then_stopped(tmp_path):
         ingest = run("ingest", str(landing), "--warehouse", str(tmp_path / "w.duckdb"), "--quiet")
         assert ingest.returncode == 0, ingest.stderr
         assert f"Prefect API: {url} (tickerhouse server, pid" in ingest.stderr
+        assert ingest.stderr.rstrip().endswith(", warm runner)")  # it ran in the warm runner
         assert "temporary" not in ingest.stderr
         assert "loaded 1" in ingest.stdout
     finally:
@@ -113,3 +116,4 @@ def test_started_server_is_found_by_every_command_then_stopped(tmp_path):
     assert stopped.stdout == "tickerhouse server: stopped\n"
     assert run("server", "status").stdout == "tickerhouse server: down\n"
     assert not server.healthy(f"http://127.0.0.1:{port}/api")
+    assert not server.runner_socket(tmp_path / "state").exists() and not server._is_runner_process(runner)
