@@ -8,7 +8,7 @@ import threading
 
 import pytest
 
-from tickerhouse.staging import collector_paused, local_pool, stop_local_pools
+from tickerhouse.staging import collector_paused, local_pool, read_outlets, stop_local_pools
 
 
 def test_parse_threads_share_one_worker_pool():
@@ -51,3 +51,13 @@ def test_a_batch_leaves_the_garbage_collector_as_it_found_it():
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def test_the_outlets_file_is_read_again_once_it_changes(tmp_path):
+    """Batches share one reading of the outlets file; a long-lived process (the server) sees an edit."""
+    path = tmp_path / "outlets.csv"
+    path.write_text("outlet_id,name\nle360,Le360\n", encoding="utf-8")
+    first = read_outlets(str(path))
+    assert read_outlets(str(path)) is first
+    path.write_text("outlet_id,name\nle360,Le360\nhespress,Hespress\n", encoding="utf-8")
+    assert read_outlets(str(path))["outlet_id"].tolist() == ["le360", "hespress"]
