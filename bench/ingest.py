@@ -8,8 +8,9 @@ fixed seconds it leaves, and the marginal rate's ratio to each floor's. Each sta
 subprocess as a user would; peak memory is summed over that subprocess's whole process tree (worker
 processes and the Prefect server included), sampled every 50 ms, as PSS (each shared page counted once)
 and as summed RSS, and its CPU seconds (user + system of every process in the tree), which a shared
-machine's load moves much less than wall seconds; with two sizes, the marginal CPU a dump. Floors: what an expert might write by hand in DuckDB, (1) every file read and its
-ticker split into a table, (2) every file read as text and its ticker split, counted, not materialized.
+machine's load moves much less than wall seconds; with two sizes, the marginal CPU a dump. Floors: what
+an expert might write by hand in DuckDB, (1) every file read and its ticker split into a table, (2)
+every file read as text and its ticker split, counted, not materialized.
 """
 
 from __future__ import annotations

@@ -65,9 +65,16 @@ def _warm_worker(owner: int) -> None:
     worker behind (and then no forkserver, which the workers alone kept alive).
     """
     exit_with(owner)
+    warm_up()
+
+
+def warm_up() -> None:
+    """Load the language models, then put what this process holds out of the garbage collector's sight.
+
+    What a worker keeps for its whole life (the preloaded modules, the models) is never garbage: frozen
+    (gc.freeze), it is not walked by the collections its batches cause.
+    """
     load_models()
-    # What a worker keeps for its whole life (the preloaded modules, the models) is never garbage: out of
-    # the collector's sight, its full collections only walk what the batches leave.
     gc.collect()
     gc.freeze()
 
