@@ -7,8 +7,10 @@ the marginal rate (the slope of seconds against dumps between the smallest and t
 fixed seconds it leaves, and the marginal rate's ratio to each floor's. Each stage runs `tickerhouse` in a
 subprocess as a user would; peak memory is summed over that subprocess's whole process tree (worker
 processes and the Prefect server included), sampled every 50 ms, as PSS (each shared page counted once)
-and as summed RSS. Floors: what an expert might write by hand in DuckDB, (1) every file read and its
-ticker split into a table, (2) every file read as text and its ticker split, counted, not materialized.
+and as summed RSS, and its CPU seconds (user + system of every process in the tree), which a shared
+machine's load moves much less than wall seconds; with two sizes, the marginal CPU a dump. Floors: what
+an expert might write by hand in DuckDB, (1) every file read and its ticker split into a table, (2)
+every file read as text and its ticker split, counted, not materialized.
 """
 
 from __future__ import annotations
@@ -60,14 +62,16 @@ def _pss(pid: int) -> int:
     return 0
 
 
-def _tree_memory(pid: int) -> tuple[int, int]:
-    """Return (summed RSS, summed PSS) in bytes of pid and all its descendants (Linux /proc).
+def _tree_memory(pid: int, cpu: dict[int, float]) -> tuple[int, int]:
+    """Return (summed RSS, summed PSS) in bytes of pid and all its descendants (Linux /proc); record each
+    one's CPU seconds so far (user + system) in `cpu`, by pid.
 
     Summed RSS counts a page shared by several processes (forked workers share the parse code and the
     libraries their server preloaded) once per process; summed PSS counts it once in all.
     """
     children: dict[int, list[int]] = {}
     rss: dict[int, int] = {}
+    ticks: dict[int, int] = {}
     for entry in os.scandir("/proc"):
         if not entry.name.isdigit():
             continue
@@ -79,27 +83,36 @@ def _tree_memory(pid: int) -> tuple[int, int]:
         child, parent = int(entry.name), int(fields[1])
         children.setdefault(parent, []).append(child)
         rss[child] = int(fields[21]) * os.sysconf("SC_PAGE_SIZE")
+        ticks[child] = int(fields[11]) + int(fields[12])  # utime + stime
     total_rss = total_pss = 0
     stack = [pid]
     while stack:
         current = stack.pop()
         total_rss += rss.get(current, 0)
         total_pss += _pss(current)
+        if current in ticks:
+            cpu[current] = ticks[current] / os.sysconf("SC_CLK_TCK")
         stack.extend(children.get(current, []))
     return total_rss, total_pss
 
 
-def run_measured(cmd: list[str], env: dict[str, str]) -> tuple[float, tuple[int, int], str]:
-    """Run a command; return (seconds, peak (RSS, PSS) of its process tree in bytes, stdout)."""
+def run_measured(cmd: list[str], env: dict[str, str]) -> tuple[float, tuple[int, int], str, float]:
+    """Run a command; return (seconds, peak (RSS, PSS) of its process tree in bytes, stdout, CPU seconds of
+    its process tree).
+
+    CPU seconds are each process's user + system time when last sampled (every 50 ms): on a shared machine
+    they move much less with the load than wall seconds do.
+    """
     started = time.perf_counter()
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     peak_rss = peak_pss = 0
+    cpu: dict[int, float] = {}
     done = threading.Event()
 
     def sample() -> None:
         nonlocal peak_rss, peak_pss
         while not done.is_set():
-            rss, pss = _tree_memory(proc.pid)
+            rss, pss = _tree_memory(proc.pid, cpu)
             peak_rss, peak_pss = max(peak_rss, rss), max(peak_pss, pss)
             time.sleep(0.05)
 
@@ -111,7 +124,7 @@ def run_measured(cmd: list[str], env: dict[str, str]) -> tuple[float, tuple[int,
     seconds = time.perf_counter() - started
     if proc.returncode != 0:
         raise RuntimeError(f"{' '.join(cmd)} failed ({proc.returncode}):\n{err[-3000:]}")
-    return seconds, (peak_rss, peak_pss), out
+    return seconds, (peak_rss, peak_pss), out, sum(cpu.values())
 
 
 def _memory(peaks: list[tuple[int, int]]) -> str:
@@ -214,19 +227,22 @@ def measure(n_dumps: int, args: argparse.Namespace, report) -> dict[str, float]:
     )
 
     cmd = [TICKERHOUSE, "ingest", str(corpus), "--quiet", "--runner", args.runner]
-    wall, peak, _ = run_measured(cmd, env)
+    wall, peak, _, cpu_s = run_measured(cmd, env)
     inner = flow_seconds(warehouse)
     report("tickerhouse cold, whole command", f"{n_dumps / wall:,.0f} dumps/s ({wall:.1f} s)")
     report("tickerhouse cold, flow only", f"{n_dumps / inner:,.0f} dumps/s ({inner:.1f} s)")
+    report(
+        "tickerhouse cold, CPU of the process tree", f"{cpu_s:.1f} s ({cpu_s / n_dumps * 1000:.2f} ms a dump)"
+    )
     report("ratio to floor 1 (flow only)", f"{floor_s / inner:.2f}")
     report("ratio to floor 2 (flow only)", f"{count_s / inner:.2f}")
     report("peak memory, cold ingest process tree", _memory([peak]))
 
-    noop, peak_noop, _ = run_measured(cmd, env)
+    noop, peak_noop, _, _ = run_measured(cmd, env)
     report("no-op re-run, whole command (no flow run is started)", f"{noop:.2f} s")
 
     n_new = add_new_files(corpus, 0.01, n_dumps, args.seed)
-    incremental, peak_inc, _ = run_measured(cmd, env)
+    incremental, peak_inc, _, _ = run_measured(cmd, env)
     report(f"incremental +{n_new} files, whole command", f"{incremental:.2f} s")
     report(f"incremental +{n_new} files, flow only", f"{flow_seconds(warehouse):.2f} s")
     report("peak memory, any run", _memory([peak, peak_noop, peak_inc]))
@@ -234,7 +250,7 @@ def measure(n_dumps: int, args: argparse.Namespace, report) -> dict[str, float]:
     names = [q for q in args.queries.split(",") if q]
     for name, ms in query_latency(warehouse, names, repeats=7).items():
         report(f"query {name} (median of 7)", f"{ms:.1f} ms")
-    return {"floor": floor_s, "count": count_s, "wall": wall, "flow": inner}
+    return {"floor": floor_s, "count": count_s, "wall": wall, "flow": inner, "cpu": cpu_s}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -271,6 +287,10 @@ def main(argv: list[str] | None = None) -> int:
             figures.append(
                 (f"marginal {small:,} -> {large:,}, {name}", f"{rate:,.0f} dumps/s, fixed {fixed:.1f} s")
             )
+        cpu_ms = (seconds[large]["cpu"] - seconds[small]["cpu"]) / added * 1000
+        figures.append(
+            (f"marginal {small:,} -> {large:,}, CPU of the process tree", f"{cpu_ms:.2f} ms a dump")
+        )
         flow_rate = slope("flow")
         figures.append(
             (
