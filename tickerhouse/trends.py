@@ -185,7 +185,7 @@ def _run_rising(con: duckdb.DuckDBPyConnection, as_of: date | None, days: int) -
     return con.execute(sql_text("queries/rising_topics"), params)
 
 
-def rising_windows(con: duckdb.DuckDBPyConnection, as_of: date | None, days: int) -> RisingWindows | None:
+def _rising_windows(con: duckdb.DuckDBPyConnection, as_of: date | None, days: int) -> RisingWindows | None:
     """Return the windows rising topics compare (None when the warehouse has no day)."""
     last_day = as_of or con.execute(sql_text("trends/last_day")).fetchall()[0][0]
     return None if last_day is None else RisingWindows(last_day, days)
@@ -196,7 +196,7 @@ def rising_rows(
 ) -> tuple[list[str], list[tuple], RisingWindows | None]:
     """Return the columns and rows of rising_topics as DuckDB gives them (no pandas), and its windows."""
     columns, rows = _columns_and_rows(_run_rising(con, as_of, days))
-    return columns, rows, rising_windows(con, as_of, days)
+    return columns, rows, _rising_windows(con, as_of, days)
 
 
 def rising_topics(con: duckdb.DuckDBPyConnection, as_of: date | None = None, days: int = 1) -> pd.DataFrame:
@@ -205,7 +205,7 @@ def rising_topics(con: duckdb.DuckDBPyConnection, as_of: date | None = None, day
     `frame.attrs["windows"]` holds the RisingWindows compared (absent when the warehouse has no day).
     """
     frame = _run_rising(con, as_of, days).df()
-    if windows := rising_windows(con, as_of, days):
+    if windows := _rising_windows(con, as_of, days):
         frame.attrs["windows"] = windows
     return frame
 
