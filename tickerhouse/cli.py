@@ -68,11 +68,11 @@ EXIT_BROKEN_PIPE = 141
 
 
 def _json_value(value: object) -> object:
-    """A value JSON has no type for: dates and times in ISO 8601, arrays as lists, anything else as text."""
+    """A value JSON has no type for: dates and times in ISO 8601, anything else (Decimal, UUID) as text.
+
+    Rows are DuckDB's Python values (no DataFrame cells): arrays are lists or tuples already."""
     if isinstance(value, date):  # datetime too
         return value.isoformat()
-    if hasattr(value, "tolist"):  # a NumPy array or scalar of a DataFrame cell
-        return value.tolist()
     return str(value)
 
 
