@@ -352,7 +352,7 @@ def find_new_files(
     progress but a wrong clock: that file is listed, and dated or rejected by the parse.)
     """
     if allow_symlinks_outside is None or future_tolerance is None or settle is None:
-        from tickerhouse.settings import load_settings  # pydantic: imported only when not told
+        from tickerhouse.settings import load_settings  # imported only when not told
 
         settings = load_settings()
         if allow_symlinks_outside is None:
