@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
@@ -103,3 +106,32 @@ def alive(pid: int) -> bool:
     except OSError:
         return False
     return state != "Z"
+
+
+def watch_descendants(
+    root: int, proc: subprocess.Popen, what: str, ready: Callable[[dict[int, str]], bool], timeout_s: float
+) -> dict[int, str]:
+    """Gather root's descendants (pid -> command line) until ready(seen) holds; fail if the command proc
+    ends first or timeout_s passes (`what` names the processes awaited)."""
+    seen: dict[int, str] = {}
+    deadline = time.monotonic() + timeout_s
+    while True:
+        seen.update(descendants(root))
+        if ready(seen):
+            return seen
+        assert proc.poll() is None, f"the ingest ended before its {what} were seen"
+        assert time.monotonic() < deadline, f"no {what} after {timeout_s} s: {seen}"
+        time.sleep(0.2)
+
+
+def outliving(seen: dict[int, str], timeout_s: float) -> dict[int, str]:
+    """Return the processes of seen still alive once they have had timeout_s to end."""
+    deadline = time.monotonic() + timeout_s
+    while (left := {p: cmd for p, cmd in seen.items() if alive(p)}) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    return left
+
+
+def workers_of(seen: dict[int, str]) -> list[int]:
+    """Return the live multiprocessing processes (a pool's forkserver and workers) among seen."""
+    return [p for p, cmd in seen.items() if "multiprocessing" in cmd and alive(p)]

@@ -21,7 +21,16 @@ from pathlib import Path
 
 import pytest
 
-from helpers import REPO, SAMPLE_DIR, alive, content, descendants, error_line
+from helpers import (
+    REPO,
+    SAMPLE_DIR,
+    alive,
+    content,
+    error_line,
+    outliving,
+    watch_descendants,
+    workers_of,
+)
 from tickerhouse import server
 from tickerhouse.samples.corpus import write_corpus
 from tickerhouse.staging import IN_PROCESS_MAX_DUMPS
@@ -180,25 +189,17 @@ def test_a_killed_client_leaves_no_child_and_no_worker(warm, tmp_path, sig):
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
-    seen: dict[int, str] = {}
     try:
-        deadline = time.monotonic() + APPEAR_TIMEOUT_S
-        while True:
-            seen.update(descendants(runner))  # the command's child is the runner's, not the client's
-            workers = [p for p, cmd in seen.items() if "multiprocessing" in cmd and alive(p)]
-            if len(workers) >= 3:  # the forkserver and its 2 workers
-                break
-            assert proc.poll() is None, "the ingest ended before its workers were seen"
-            assert time.monotonic() < deadline, f"no workers after {APPEAR_TIMEOUT_S} s: {seen}"
-            time.sleep(0.2)
+        # the command's child is the runner's, not the client's; the forkserver and its 2 workers
+        seen = watch_descendants(
+            runner, proc, "workers", lambda seen: len(workers_of(seen)) >= 3, APPEAR_TIMEOUT_S
+        )
     finally:
         proc.send_signal(sig)
         _, stderr = proc.communicate(timeout=GONE_TIMEOUT_S)
     assert proc.returncode == -sig  # it ends by the signal, as the command's own process would
     if sig == signal.SIGINT:
         assert "KeyboardInterrupt" in stderr.decode()  # the child's traceback, as Python prints it
-    deadline = time.monotonic() + GONE_TIMEOUT_S
-    while (left := {p: cmd for p, cmd in seen.items() if alive(p)}) and time.monotonic() < deadline:
-        time.sleep(0.2)
+    left = outliving(seen, GONE_TIMEOUT_S)
     assert not left, f"left behind after {sig.name}: {left}"
     assert alive(runner)  # the runner serves on

@@ -6,9 +6,8 @@ import os
 import signal
 import subprocess
 import sys
-import time
 
-from helpers import REPO, alive, descendants
+from helpers import REPO, outliving, watch_descendants, workers_of
 from tickerhouse.samples.corpus import write_corpus
 from tickerhouse.staging import IN_PROCESS_MAX_DUMPS
 
@@ -31,22 +30,17 @@ def test_killed_ingest_leaves_no_server_and_no_worker(tmp_path):
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    seen: dict[int, str] = {}
     try:
-        deadline = time.monotonic() + APPEAR_TIMEOUT_S
-        while True:
-            seen.update(descendants(proc.pid))
-            servers = [p for p, cmd in seen.items() if "server start" in cmd]
-            workers = [p for p, cmd in seen.items() if "multiprocessing" in cmd and alive(p)]
-            if servers and len(workers) >= 3:  # the forkserver and its 2 workers
-                break
-            assert proc.poll() is None, "the ingest ended before its server and workers were seen"
-            assert time.monotonic() < deadline, f"no server and workers after {APPEAR_TIMEOUT_S} s: {seen}"
-            time.sleep(0.2)
+        seen = watch_descendants(
+            proc.pid,
+            proc,
+            "server and workers",
+            # the temporary server, the forkserver and its 2 workers
+            lambda seen: any("server start" in cmd for cmd in seen.values()) and len(workers_of(seen)) >= 3,
+            APPEAR_TIMEOUT_S,
+        )
     finally:
         proc.send_signal(signal.SIGKILL)
         proc.wait()
-    deadline = time.monotonic() + GONE_TIMEOUT_S
-    while (left := {p: cmd for p, cmd in seen.items() if alive(p)}) and time.monotonic() < deadline:
-        time.sleep(0.2)
+    left = outliving(seen, GONE_TIMEOUT_S)
     assert not left, f"left behind after SIGKILL: {left}"
