@@ -78,8 +78,8 @@ class Topic:
 
 
 # How a phrase of a topic's `exclude` / `false_friends` / `vetoed_by` lists acts: an exclude or a false
-# friend hides the topic's terms inside it; a "veto" ones anywhere in the text; an exclude or a veto
-# also vetoes the model for the topic.
+# friend hides the topic's terms inside its span; a veto hides them anywhere in the text; an exclude or a
+# veto also vetoes the model for the topic.
 _HIDES_TERMS_INSIDE = frozenset({"exclude", "false_friend"})
 _VETOES_MODEL = frozenset({"exclude", "veto"})
 
