@@ -369,7 +369,10 @@ def _run(argv: list[str]) -> dict:
         code = _exit_status(stop.code)
     except KeyboardInterrupt:
         traceback.print_exc()
-        return _finish({"signal": signal.SIGINT})
+        # An interrupted run's threads and exit handlers may wait forever on what the interrupt cut (a
+        # worker pool caught mid-spawn): the child ends by the signal without them, and its workers end
+        # with its group at the client's end (_end_with_client).
+        return _finish({"signal": signal.SIGINT}, interrupted=True)
     except BaseException:  # a bug: its traceback and exit 1, as Python does
         traceback.print_exc()
         code = 1
@@ -385,10 +388,12 @@ def _exit_status(code: object) -> int:
     return 1
 
 
-def _finish(outcome: dict) -> dict:
-    """Do what an interpreter does at exit (wait for its threads, run the exit handlers, flush)."""
-    threading._shutdown()  # type: ignore[attr-defined]
-    atexit._run_exitfuncs()  # logging's shutdown among them
+def _finish(outcome: dict, interrupted: bool = False) -> dict:
+    """Do what an interpreter does at exit (wait for its threads, run the exit handlers, flush); an
+    interrupted run only flushes its streams."""
+    if not interrupted:
+        threading._shutdown()  # type: ignore[attr-defined]
+        atexit._run_exitfuncs()  # logging's shutdown among them
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.flush()
