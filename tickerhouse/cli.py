@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 
 from tickerhouse import server
 from tickerhouse.errors import (
+    ApiLostError,
     ApiUnreachableError,
     BusyError,
     ChecksFailedError,
@@ -59,7 +60,7 @@ EXIT_CODES: tuple[tuple[type[Exception], int], ...] = (
     (PermissionError, 2),  # a path the user may not read or write
     (BusyError, 3),  # the run lock held past --lock-timeout, or the warehouse file being written
     (NewerSchemaError, 4),  # the warehouse's schema is newer than this tickerhouse
-    (ApiUnreachableError, 5),  # the Prefect API given does not answer
+    (ApiUnreachableError, 5),  # the Prefect API given does not answer, or stopped answering mid-run
     (TickerhouseError, 1),  # any other error a user can act on (nothing to plot)
     (OSError, 1),  # any other OS error (an I/O error, a full disk outside ingest's own line)
 )
@@ -316,6 +317,15 @@ class _RunEndFilter(logging.Filter):
         return not (failed_run and record.levelno >= logging.ERROR)
 
 
+class _UndeliveredEventFilter(logging.Filter):
+    """Drop the copy of each event Prefect could not send to a lost API (kilobytes each, every ~7 s): its
+    events client already warns, in one line a time, that it cannot connect."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        undelivered = record.msg == "Service %r failed to process item %r"
+        return not (undelivered and record.args[:1] == ("EventsWorker",))
+
+
 @contextmanager
 def _progress_bars(quiet: bool) -> Iterator[None]:
     """Draw the progress a flow reports (tickerhouse.progress) as one tqdm bar per step, unless quiet."""
@@ -388,13 +398,46 @@ def _run_flow(flow: Callable[..., dict], quiet: bool = True, **params: object) -
     """Run a flow in this process, drawing its progress; return its result, or raise what it raised.
 
     Prefect's console copy of how a failed run ended is dropped (the API keeps it): main() reports the
-    error itself, in one line for an error of EXIT_CODES, with Python's traceback for any other.
+    error itself, in one line for an error of EXIT_CODES, with Python's traceback for any other. A Prefect
+    API that stops answering mid-run (the server stopped or killed) is ApiLostError (exit 5), whatever
+    Prefect call found it; Prefect's log sender, which would print a traceback of its own for each batch
+    of logs it cannot send, is kept quiet (logging.raiseExceptions off, as the logging docs advise for
+    production).
     """
     for handler in logging.getLogger().handlers:
         if not any(isinstance(f, _RunEndFilter) for f in handler.filters):
             handler.addFilter(_RunEndFilter())
-    with _progress_bars(quiet):
-        return flow(**params)
+    services = logging.getLogger("prefect._internal.concurrency")  # its own handler, not the root's
+    if not any(isinstance(f, _UndeliveredEventFilter) for f in services.filters):
+        services.addFilter(_UndeliveredEventFilter())
+    logging.raiseExceptions = False
+    try:
+        with _progress_bars(quiet):
+            return flow(**params)
+    except Exception as err:
+        lost = _api_connection_error(err)
+        if lost is None:
+            raise
+        from prefect.settings import PREFECT_API_URL
+
+        raise ApiLostError(
+            f"the Prefect API at {PREFECT_API_URL.value()} stopped answering during the run "
+            f"({type(lost).__name__}: {first_line(lost)}); a run's writes are atomic, so it left all of its "
+            "load or none of it: run the command again once the API is up (README, 'Commands')"
+        ) from err
+
+
+def _api_connection_error(err: BaseException) -> BaseException | None:
+    """Return the connection error to the Prefect API that err is, or was raised from or during, if any."""
+    import httpx  # loaded with Prefect
+
+    seen: set[int] = set()
+    while err is not None and id(err) not in seen:
+        if isinstance(err, httpx.TransportError):
+            return err
+        seen.add(id(err))
+        err = err.__cause__ or err.__context__
+    return None
 
 
 def _checks_outcome(summary: dict) -> int:
@@ -964,7 +1007,31 @@ def main(argv: list[str] | None = None) -> int:
         if args.debug:
             traceback.print_exc()
         print(f"tickerhouse {args.command}: {user_message(err)}", file=sys.stderr)
+        if isinstance(err, ApiLostError):
+            global _api_lost
+            _api_lost = True
         return code
+
+
+# Set when a command's Prefect API was lost mid-run: Prefect's exit handlers would spend minutes retrying
+# to deliver its queued events and logs to it (each attempt waits ~7 s), so the process ends without
+# running them (console_main; the warm runner's child, tickerhouse/warm.py).
+_api_lost = False
+
+
+def skip_exit_handlers() -> bool:
+    """True when this process should end without its exit handlers (its Prefect API was lost mid-run)."""
+    return _api_lost
+
+
+def console_main() -> None:
+    """The `tickerhouse` console script: main(), then exit with its code (at once after a lost API)."""
+    code = main()
+    if skip_exit_handlers():
+        for stream in (sys.stdout, sys.stderr):
+            stream.flush()
+        os._exit(code)
+    sys.exit(code)
 
 
 def _detach_stdout() -> None:
@@ -991,4 +1058,4 @@ def _quiet_logs() -> None:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    console_main()

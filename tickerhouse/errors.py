@@ -39,6 +39,10 @@ class ApiUnreachableError(TickerhouseError):
     """The Prefect API a command was given (PREFECT_API_URL, the tickerhouse server) does not answer."""
 
 
+class ApiLostError(ApiUnreachableError):
+    """The Prefect API stopped answering while a flow ran (the server was stopped or died mid-run)."""
+
+
 def first_line(err: BaseException) -> str:
     """Return the first line of an error's message ("" when it has none): the one line a user is shown."""
     return next(iter(str(err).strip().splitlines()), "")

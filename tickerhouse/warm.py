@@ -376,7 +376,7 @@ def _run(argv: list[str]) -> dict:
     except BaseException:  # a bug: its traceback and exit 1, as Python does
         traceback.print_exc()
         code = 1
-    return _finish({"exit": code})
+    return _finish({"exit": code}, interrupted=cli.skip_exit_handlers())
 
 
 def _exit_status(code: object) -> int:
@@ -390,7 +390,7 @@ def _exit_status(code: object) -> int:
 
 def _finish(outcome: dict, interrupted: bool = False) -> dict:
     """Do what an interpreter does at exit (wait for its threads, run the exit handlers, flush); an
-    interrupted run only flushes its streams."""
+    interrupted run, or one whose Prefect API was lost (cli.skip_exit_handlers), only flushes its streams."""
     if not interrupted:
         threading._shutdown()  # type: ignore[attr-defined]
         atexit._run_exitfuncs()  # logging's shutdown among them
