@@ -113,3 +113,19 @@ def test_ingest_by_another_name_of_the_same_folder_reads_nothing(
     assert main(["ingest", "sample", "--warehouse", str(target), "--quiet"]) == 0
     assert capsys.readouterr().out.startswith("nothing new: files seen 3, new 0")
     assert table_counts(target) == counts
+
+
+def test_manifests_are_read_only_when_a_file_is_new(project, monkeypatch):
+    """A manifest dates new files only: with every file seen, it is not read (nor its problems reported);
+    a new file beside it makes the walk read it again."""
+    monkeypatch.chdir(project)
+    found, _ = find_new_files(["data/sample"], set())
+    seen = {(f.path, f.size_bytes, f.mtime_ns) for f in found}
+    (project / "data" / "sample" / "fr" / "manifest.csv").write_text("file,captured_at\nb.txt,not a time\n")
+    problems: list = []
+    assert find_new_files(["data/sample"], seen, problems) == ([], 3)
+    assert problems == []
+    (project / "data" / "sample" / "fr" / "c.txt").write_text("new\n")
+    found, _ = find_new_files(["data/sample"], seen, problems)
+    assert [Path(f.path).name for f in found] == ["c.txt"]
+    assert [(p.line, p.reason.split(" ")[0]) for p in problems] == [(2, "captured_at")]
