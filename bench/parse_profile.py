@@ -2,11 +2,12 @@
 
     .venv/bin/python bench/parse_profile.py [--dumps 8000] [--batch 2000]
 
-Generates a corpus with the sample generator, stages one batch first (so the taxonomy, language models and
-per-worker memos are warm, as in a worker past its first batch), then stages the rest batch by batch as a
-worker does: once timed, once under cProfile. Prints ms a dump in steady state (wall and CPU: on a shared
-machine the CPU figure moves less with the load), then the functions with the
-most time of their own, in microseconds a dump (cProfile slows the profiled pass; the shares hold).
+Generates a corpus with the sample generator, sets the process up as a pool worker (work_on_one_thread),
+stages one batch first (so the taxonomy, language models and per-worker memos are warm, as in a worker
+past its first batch), then stages the rest batch by batch as a worker does: once timed, once under
+cProfile. Prints ms a dump in steady state (wall and CPU: on a shared machine the CPU figure moves less
+with the load), then the functions with the most time of their own, in microseconds a dump (cProfile
+slows the profiled pass; the shares hold).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from pathlib import Path
 from tickerhouse.io.discovery import find_new_files
 from tickerhouse.resources import OUTLETS_CSV, TOPICS_TOML, compiled_taxonomy
 from tickerhouse.samples.corpus import write_corpus
-from tickerhouse.staging import read_and_stage, warm_up
+from tickerhouse.staging import read_and_stage, warm_up, work_on_one_thread
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -49,7 +50,7 @@ def main(argv: list[str] | None = None) -> int:
         warm, rest = files[: args.batch], files[args.batch :]
         batches = [rest[i : i + args.batch] for i in range(0, len(rest), args.batch)]
         # as a worker does with its first batch: the first batch may be all Arabic
-        warm_up(), compiled_taxonomy(TOPICS_TOML.read_text(encoding="utf-8"))
+        work_on_one_thread(), warm_up(), compiled_taxonomy(TOPICS_TOML.read_text(encoding="utf-8"))
         stage_all([warm], work / "staged", "warm")
 
         started, cpu_started = time.perf_counter(), time.process_time()

@@ -18,7 +18,7 @@ from tickerhouse.transforms.dates import (
 )
 from tickerhouse.transforms.language import detect_languages
 from tickerhouse.transforms.outlets import normalize_sources
-from tickerhouse.transforms.parse import ParsedDump
+from tickerhouse.transforms.parse import Article, ParsedDump
 from tickerhouse.transforms.source_file import SourceFile, stored_path
 from tickerhouse.transforms.textfold import headline_key
 from tickerhouse.transforms.topic_tags import article_topics, headline_tokens, headline_topics
@@ -80,7 +80,11 @@ def build_tables(
     `future_<method>_time_ignored`), or, when none is earlier for any of its files, the dump is rejected.
     """
     latest = None if future_tolerance is None else ingested_at + future_tolerance
-    files, dumps, raw, versions, tickers, articles, rejects = [], [], [], [], [], [], []
+    files, dumps, raw, versions, tickers, rejects = [], [], [], [], [], []
+    # Each distinct article once, from its first sighting (earliest capture, then dump id); its id per
+    # distinct content: an article page is dumped again and again, a batch holds each ~10 times.
+    articles: dict[str, dict] = {}
+    article_ids: dict[Article, str] = {}
     sightings: dict[str, list[SourceFile]] = {}
     contents: dict[str, tuple[bytes, ParsedDump]] = {}
     for source, content, parsed in batch:
@@ -111,11 +115,14 @@ def build_tables(
         article = parsed.article
         article_id = None
         if article is not None and not future:
-            article_id = stable_id(
-                article.title or "", article.source_raw, article.date_raw or "", *article.paragraphs
-            )
-            articles.append(
-                {
+            article_id = article_ids.get(article)
+            if article_id is None:
+                article_id = article_ids[article] = stable_id(
+                    article.title or "", article.source_raw, article.date_raw or "", *article.paragraphs
+                )
+            first = articles.get(article_id)
+            if first is None or (captured_at, dump_id) < (first["first_captured_at"], first["first_dump_id"]):
+                articles[article_id] = {
                     "article_id": article_id,
                     "title": article.title,
                     "source_raw": article.source_raw,
@@ -127,7 +134,6 @@ def build_tables(
                     "first_dump_id": dump_id,
                     "first_captured_at": captured_at,
                 }
-            )
         status = "loaded" if usable else "rejected"
         dumps.append(
             {
@@ -170,7 +176,7 @@ def build_tables(
     items, headlines, editions = _items_table(tickers)
     for version in versions:
         version["edition"] = editions[version["dump_id"]]
-    articles_df = _articles_frame(articles, outlets)
+    articles_df = _articles_frame(list(articles.values()), outlets)
     tables = {
         "files": _rows("files", files),
         "dumps": _rows("dumps", dumps),
@@ -365,7 +371,7 @@ def _items_table(
 
 
 def _articles_frame(articles: list[dict], outlets: pd.DataFrame) -> pd.DataFrame:
-    """One row per distinct article in the batch, with normalized outlet, date and language."""
+    """The batch's distinct articles, in order of first capture, with normalized outlet, date and language."""
     df = pd.DataFrame(
         articles,
         columns=[
@@ -373,7 +379,7 @@ def _articles_frame(articles: list[dict], outlets: pd.DataFrame) -> pd.DataFrame
             "captions", "body", "first_dump_id", "first_captured_at",
         ],
     )  # fmt: skip
-    df = df.sort_values(["first_captured_at", "first_dump_id"], kind="stable").drop_duplicates("article_id")
+    df = df.sort_values(["first_captured_at", "first_dump_id"], kind="stable")
     df = df.assign(first_captured_at=pd.to_datetime(df["first_captured_at"], utc=True))
     dates = parse_published_dates(df["date_raw"], df["first_captured_at"])
     text = (df["title"].fillna("") + "\n" + df["body"]).str.slice(0, 2000)

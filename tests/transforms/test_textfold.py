@@ -12,6 +12,7 @@ from tickerhouse.transforms.textfold import (
     fold_outlet_name,
     fold_text,
     headline_key,
+    replace_chars,
 )
 
 
@@ -71,7 +72,7 @@ def test_apostrophes_map_the_same_before_or_after_casefold_on_nfkc_text():
     differ = [
         c
         for c in map(chr, range(0x110000))
-        if c.translate(APOSTROPHES).casefold() != c.casefold().translate(APOSTROPHES)
+        if replace_chars(c, APOSTROPHES).casefold() != replace_chars(c.casefold(), APOSTROPHES)
     ]
     assert differ == ["\u0149"]
     assert unicodedata.normalize("NFKC", "\u0149") == "\u02bcn"
@@ -80,3 +81,14 @@ def test_apostrophes_map_the_same_before_or_after_casefold_on_nfkc_text():
 def test_date_fold_scalar_and_series_forms_agree():
     texts = ["24 - 11 - ٢٠٢١", "5 Févr.  2024", "الأربعاء 1 يناير 2025", "Lundi\u00a023 décembre 2024", ""]
     assert fold_date_series(pd.Series(texts, dtype="str")).tolist() == [fold_date_text(t) for t in texts]
+
+
+def test_replace_chars_gives_what_str_translate_gives():
+    from tickerhouse.transforms.textfold import _TEXT_LETTERS, _char_table
+
+    text = "".join(map(chr, range(0x2100))) + "ـل٣-ة’`" * 3
+    for table in (APOSTROPHES, _TEXT_LETTERS):
+        assert replace_chars(text, table) == text.translate(str.maketrans(table))
+    # a replacement holding a replaced character would be replaced again: such a table is refused
+    with pytest.raises(ValueError, match="single characters"):
+        _char_table({"a": "b", "b": "c"})
