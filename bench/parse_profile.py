@@ -6,8 +6,10 @@ Generates a corpus with the sample generator, sets the process up as a pool work
 stages one batch first (so the taxonomy, language models and per-worker memos are warm, as in a worker
 past its first batch), then stages the rest batch by batch as a worker does: once timed, once under
 cProfile. Prints ms a dump in steady state (wall and CPU: on a shared machine the CPU figure moves less
-with the load), then the functions with the most time of their own, in microseconds a dump (cProfile
-slows the profiled pass; the shares hold).
+with the load); then the cost of loading the timed batches into a new warehouse as the flow's load task
+does (one transaction, checks included; CPU of all of DuckDB's threads), and the rate two cores could
+reach if parsing and loading were all an ingest did; then the functions with the most time of their
+own, in microseconds a dump (cProfile slows the profiled pass; the shares hold).
 """
 
 from __future__ import annotations
@@ -17,8 +19,10 @@ import cProfile
 import pstats
 import tempfile
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
+from tickerhouse import warehouse as wh
 from tickerhouse.io.discovery import find_new_files
 from tickerhouse.resources import OUTLETS_CSV, TOPICS_TOML, compiled_taxonomy
 from tickerhouse.samples.corpus import write_corpus
@@ -27,12 +31,32 @@ from tickerhouse.staging import read_and_stage, warm_up, work_on_one_thread
 REPO = Path(__file__).resolve().parents[1]
 
 
-def stage_all(batches: list, out: Path, tag: str) -> None:
-    """Stage every batch as a worker does, each into its own folder, tagged with the shipped taxonomy."""
+def stage_all(batches: list, out: Path, tag: str) -> list[str]:
+    """Stage every batch as a worker does, each into its own folder, tagged with the shipped taxonomy;
+    return the folders."""
     taxonomy_toml = TOPICS_TOML.read_text(encoding="utf-8")
+    targets = []
     for i, batch in enumerate(batches):
-        target = str(out / tag / f"{i:05d}")
-        read_and_stage(batch, target, "bench", 5 * 1024 * 1024, str(OUTLETS_CSV), taxonomy_toml)
+        targets.append(str(out / tag / f"{i:05d}"))
+        read_and_stage(batch, targets[-1], "bench", 5 * 1024 * 1024, str(OUTLETS_CSV), taxonomy_toml)
+    return targets
+
+
+def load_all(staged: list[str], warehouse: Path, n_files: int) -> tuple[float, float]:
+    """Load staged batches into a new warehouse as the flow's load task does; return (wall s, CPU s)."""
+    con = wh.connect(warehouse)
+    try:
+        started, cpu_started = time.perf_counter(), time.process_time()
+        summary = {
+            "run_id": "bench",
+            "started_at": datetime.now(UTC),
+            "files_seen": n_files,
+            "files_new": n_files,
+        }
+        wh.load_checked(con, staged, summary)
+        return time.perf_counter() - started, time.process_time() - cpu_started
+    finally:
+        con.close()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -54,12 +78,18 @@ def main(argv: list[str] | None = None) -> int:
         stage_all([warm], work / "staged", "warm")
 
         started, cpu_started = time.perf_counter(), time.process_time()
-        stage_all(batches, work / "staged", "timed")
+        staged = stage_all(batches, work / "staged", "timed")
         per_dump_ms = (time.perf_counter() - started) / len(rest) * 1000
         cpu_ms = (time.process_time() - cpu_started) / len(rest) * 1000
         print(
             f"steady state: {per_dump_ms:.3f} ms a dump on one core, {cpu_ms:.3f} ms of CPU "
             f"({len(rest)} dumps after the warm-up)"
+        )
+        load_s, load_cpu_s = load_all(staged, work / "warehouse.duckdb", len(rest))
+        load_cpu_ms = load_cpu_s / len(rest) * 1000
+        print(
+            f"load: {load_s / len(rest) * 1000:.3f} ms a dump, {load_cpu_ms:.3f} ms of CPU; parse + load on "
+            f"two cores at most {2000 / (cpu_ms + load_cpu_ms):,.0f} dumps/s"
         )
 
         profile = cProfile.Profile()
