@@ -135,3 +135,27 @@ def outliving(seen: dict[int, str], timeout_s: float) -> dict[int, str]:
 def workers_of(seen: dict[int, str]) -> list[int]:
     """Return the live multiprocessing processes (a pool's forkserver and workers) among seen."""
     return [p for p, cmd in seen.items() if "multiprocessing" in cmd and alive(p)]
+
+
+# Under the temporary server's start-up on a busy 2-core machine the pool can take a minute to appear.
+POOL_APPEAR_TIMEOUT_S = 240
+
+
+def temporary_server_env(tmp_path: Path) -> dict[str, str]:
+    """The environment of a command that starts its own temporary Prefect server and a pool of 2 workers."""
+    env = {k: v for k, v in os.environ.items() if k not in ("PREFECT_API_URL", "PREFECT_HOME")}
+    env["TICKERHOUSE_STATE_DIR"] = str(tmp_path / "state")  # no tickerhouse server there: a temporary one
+    env["TICKERHOUSE_WORKERS"] = "2"
+    return env
+
+
+def wait_until_parsing(proc: subprocess.Popen) -> dict[int, str]:
+    """Return proc's descendants once its temporary server, the forkserver and its 2 workers run: the
+    ingest is parsing on the pool."""
+    return watch_descendants(
+        proc.pid,
+        proc,
+        "server and workers",
+        lambda seen: any("server start" in cmd for cmd in seen.values()) and len(workers_of(seen)) >= 3,
+        POOL_APPEAR_TIMEOUT_S,
+    )

@@ -9,12 +9,10 @@ import subprocess
 import sys
 import time
 
-from helpers import REPO, query, watch_descendants, workers_of
+from helpers import REPO, query, temporary_server_env, wait_until_parsing
 from tickerhouse.samples.corpus import write_corpus
 from tickerhouse.staging import IN_PROCESS_MAX_DUMPS
 
-# Under the temporary server's start-up on a busy 2-core machine the pool can take a minute to appear.
-APPEAR_TIMEOUT_S = 240
 # Prefect retries a call to an API it reached before with a backoff of 2, 4, 8, 16 and 32 s (resilience
 # to a server restart); one retry keeps the test short. Its end: the retries, the load, interpreter exit.
 END_TIMEOUT_S = 120
@@ -23,24 +21,14 @@ END_TIMEOUT_S = 120
 def test_api_lost_mid_run_ends_in_one_line_with_exit_5_and_loses_nothing(tmp_path):
     corpus = tmp_path / "landing"
     stats = write_corpus(corpus, IN_PROCESS_MAX_DUMPS + 200, seed=11)  # enough for the worker pool
-    env = {k: v for k, v in os.environ.items() if k not in ("PREFECT_API_URL", "PREFECT_HOME")}
-    env["TICKERHOUSE_STATE_DIR"] = str(tmp_path / "state")  # no tickerhouse server there: a temporary one
-    env["TICKERHOUSE_WORKERS"] = "2"
-    env["PREFECT_CLIENT_MAX_RETRIES"] = "1"
+    env = {**temporary_server_env(tmp_path), "PREFECT_CLIENT_MAX_RETRIES": "1"}
     warehouse = tmp_path / "w.duckdb"
     command = [sys.executable, "-m", "tickerhouse.cli", "ingest", str(corpus), "--warehouse", str(warehouse)]
     proc = subprocess.Popen(
         [*command, "--quiet"], env=env, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
     try:
-        seen = watch_descendants(
-            proc.pid,
-            proc,
-            "server and workers",
-            # the temporary server, the forkserver and its 2 workers: the flow is parsing
-            lambda seen: any("server start" in cmd for cmd in seen.values()) and len(workers_of(seen)) >= 3,
-            APPEAR_TIMEOUT_S,
-        )
+        seen = wait_until_parsing(proc)
         server = next(pid for pid, cmd in seen.items() if "server start" in cmd)
         os.kill(server, signal.SIGKILL)
         lost_at = time.monotonic()

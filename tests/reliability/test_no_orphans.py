@@ -2,26 +2,21 @@
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
 
-from helpers import REPO, outliving, watch_descendants, workers_of
+from helpers import REPO, outliving, temporary_server_env, wait_until_parsing
 from tickerhouse.samples.corpus import write_corpus
 from tickerhouse.staging import IN_PROCESS_MAX_DUMPS
 
-# Under the temporary server's start-up on a busy 2-core machine the pool can take a minute to appear.
-APPEAR_TIMEOUT_S = 240
 GONE_TIMEOUT_S = 30
 
 
 def test_killed_ingest_leaves_no_server_and_no_worker(tmp_path):
     corpus = tmp_path / "landing"
     write_corpus(corpus, IN_PROCESS_MAX_DUMPS + 200, seed=11)  # enough for the worker pool
-    env = {k: v for k, v in os.environ.items() if k not in ("PREFECT_API_URL", "PREFECT_HOME")}
-    env["TICKERHOUSE_STATE_DIR"] = str(tmp_path / "state")  # no tickerhouse server there: a temporary one
-    env["TICKERHOUSE_WORKERS"] = "2"
+    env = temporary_server_env(tmp_path)
     command = [sys.executable, "-m", "tickerhouse.cli", "ingest", str(corpus), "--warehouse"]
     proc = subprocess.Popen(
         [*command, str(tmp_path / "w.duckdb"), "--quiet"],
@@ -31,14 +26,7 @@ def test_killed_ingest_leaves_no_server_and_no_worker(tmp_path):
         stderr=subprocess.DEVNULL,
     )
     try:
-        seen = watch_descendants(
-            proc.pid,
-            proc,
-            "server and workers",
-            # the temporary server, the forkserver and its 2 workers
-            lambda seen: any("server start" in cmd for cmd in seen.values()) and len(workers_of(seen)) >= 3,
-            APPEAR_TIMEOUT_S,
-        )
+        seen = wait_until_parsing(proc)
     finally:
         proc.send_signal(signal.SIGKILL)
         proc.wait()
