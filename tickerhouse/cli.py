@@ -213,11 +213,26 @@ def cmd_parse(args: argparse.Namespace) -> int:
     return 0
 
 
+def _count_new_files(paths: list[str], target: Path) -> tuple[int, int]:
+    """Return how many files under `paths` the warehouse at `target` has not ingested, and how many there are.
+
+    Neither list is kept: the flow discovers again, and its run must not hold 300k keys twice.
+    """
+    from tickerhouse import warehouse as wh
+    from tickerhouse.io.discovery import find_new_files
+
+    con = wh.connect(target)
+    try:
+        seen = wh.seen_files(con)
+    finally:
+        con.close()  # DuckDB's threads end with it, so the walk may fork (io/discovery.py)
+    new, n_seen = find_new_files(paths, seen)
+    return len(new), n_seen
+
+
 def cmd_ingest(args: argparse.Namespace) -> int:
     """Run the ingest_dumps flow on the given paths and print its summary."""
-    from tickerhouse import warehouse as wh
     from tickerhouse.io import storage
-    from tickerhouse.io.discovery import find_new_files
 
     settings = load_settings()
     target = args.warehouse or str(settings.warehouse)
@@ -227,12 +242,8 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         raise NotFoundError(f"no such file or folder: {', '.join(missing)}")
     with _writer(args.lock_timeout, Path(target), open_it=False):  # opened below, with the seen files
         # A run with nothing new ends here, without paying Prefect's start-up.
-        con = wh.connect(Path(target))
-        try:
-            new, n_seen = find_new_files(paths, wh.seen_files(con))
-        finally:
-            con.close()
-        if not new:
+        n_new, n_seen = _count_new_files(paths, Path(target))
+        if not n_new:
             storage.remove_tree(settings.staging)  # a crashed run's leftovers, cleared by every run
             print(f"nothing new: files seen {n_seen}, new 0 (no flow run started)")
             return 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -10,6 +11,7 @@ import pytest
 from helpers import query, table_counts
 from tickerhouse.cli import main
 from tickerhouse.flows.ingest_dumps import ingest_dumps
+from tickerhouse.io import discovery
 from tickerhouse.io.discovery import KnownPaths, find_new_files
 
 
@@ -129,3 +131,57 @@ def test_manifests_are_read_only_when_a_file_is_new(project, monkeypatch):
     found, _ = find_new_files(["data/sample"], seen, problems)
     assert [Path(f.path).name for f in found] == ["c.txt"]
     assert [(p.line, p.reason.split(" ")[0]) for p in problems] == [(2, "captured_at")]
+
+
+def test_a_dot_folder_named_inside_a_folder_named_is_walked_too(project, monkeypatch):
+    hidden = project / "data" / "sample" / ".drafts"
+    hidden.mkdir()
+    (hidden / "c.txt").write_text("brouillon\n")
+    monkeypatch.chdir(project / "data")
+    found, n_seen = find_new_files(["sample", "sample/.drafts", "sample/.drafts/c.txt"], set())
+    # the walk of sample skips .drafts; named, it is listed, once
+    assert n_seen == 4
+    assert str(hidden.resolve() / "c.txt") in [f.path for f in found]
+
+
+@pytest.fixture
+def wide_tree(tmp_path, seed_bytes) -> Path:
+    """A landing folder with more folders than one process walks alone: dated folders over two levels,
+    manifests, a dot-folder, a symlinked file and a FIFO."""
+    root = tmp_path / "landing"
+    for lang in ("fr", "ar"):
+        for day in range(1, 13):
+            folder = root / lang / f"2024-12-{day:02d}"
+            folder.mkdir(parents=True)
+            for hour in range(3):
+                (folder / f"{hour:02d}.txt").write_bytes(seed_bytes + f"\n{lang}{day}{hour}\n".encode())
+            (folder / "manifest.csv").write_text(f"file,captured_at\n00.txt,2024-12-{day:02d}T00:10:00Z\n")
+    (root / ".cache").mkdir()
+    (root / ".cache" / "skip.txt").write_text("skipped")
+    (root / "fr" / "link.txt").symlink_to(root / "ar" / "2024-12-01" / "00.txt")
+    os.mkfifo(root / "ar" / "2024-12-05" / "pipe.txt")
+    return root
+
+
+def test_a_walk_split_between_processes_lists_what_one_process_does(wide_tree, monkeypatch):
+    monkeypatch.setattr(discovery, "_single_threaded", lambda: True)  # pytest-xdist runs threads
+    alone = find_new_files([str(wide_tree)], set(), processes=1)
+    assert alone[1] == 2 * 12 * 3 + 2
+    for processes in (2, 3):
+        assert find_new_files([str(wide_tree)], set(), processes=processes) == alone
+    seen = {(f.path, f.size_bytes, f.mtime_ns) for f in alone[0]}
+    assert find_new_files([str(wide_tree)], seen, processes=2) == ([], alone[1])
+
+
+def test_folders_a_walking_child_failed_on_are_walked_again_by_the_parent(wide_tree, monkeypatch):
+    alone = find_new_files([str(wide_tree)], set(), processes=1)
+    parent, walk_all = os.getpid(), discovery._walk_all
+
+    def failing_in_children(folders, seen):
+        if os.getpid() != parent:
+            raise OSError("lost")
+        return walk_all(folders, seen)
+
+    monkeypatch.setattr(discovery, "_single_threaded", lambda: True)
+    monkeypatch.setattr(discovery, "_walk_all", failing_in_children)
+    assert find_new_files([str(wide_tree)], set(), processes=2) == alone
