@@ -113,11 +113,16 @@ def measure_commands(
         return prepare
 
     seed = SAMPLE / "000_46a3b748499c8f06.txt"
+    export = ["export", "--warehouse", warehouse, "--out", str(work / "exports")]
+
+    def export_first() -> None:  # the ingests before it added dumps: bring the export up to date, untimed
+        timed(export, env)
+
     commands: list[tuple[str, list[str], Callable[[], None] | None]] = [
         ("ingest 1 new dump", ["ingest", str(landing), "--warehouse", warehouse, "--quiet"], add(1)),
         ("ingest 10 new dumps", ["ingest", str(landing), "--warehouse", warehouse, "--quiet"], add(10)),
         ("ingest, nothing new", ["ingest", str(landing), "--warehouse", warehouse, "--quiet"], None),
-        ("export, nothing new", ["export", "--warehouse", warehouse, "--out", str(work / "exports")], None),
+        ("export, nothing new", export, export_first),
         ("retag (sample)", ["retag", "--warehouse", warehouse], None),
         (
             "sql --format csv",
@@ -128,9 +133,6 @@ def measure_commands(
         ("parse one dump", ["parse", str(seed)], None),
         ("tag one headline", ["tag", HEADLINE], None),
     ]
-    timed(
-        ["export", "--warehouse", warehouse, "--out", str(work / "exports")], env
-    )  # later ones: nothing new
     out = {}
     for name, args, prepare in (c for c in commands if only in c[0]):
         samples = []
