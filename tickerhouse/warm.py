@@ -235,7 +235,7 @@ def warm_up() -> None:
 
     for name in PRELOAD:
         importlib.import_module(name)
-    load_models()
+    load_models(on_this_thread=True)
     read_taxonomy()
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from functools import cache
 
 import pandas as pd
 from lingua import Language, LanguageDetector, LanguageDetectorBuilder
@@ -25,19 +24,29 @@ OTHER_LANGUAGE_MIN_CONFIDENCE = 0.75
 MAX_DETECTION_CHARS = 2000
 
 
-@cache
-def _detector() -> LanguageDetector:
-    # Weights ship inside the wheel: nothing is downloaded at run time. Left to itself lingua loads a
-    # model on first use, and its parallel detection, used first, loads them from each of its threads at
-    # once (0.85-0.95 s for one dump's 47 headlines on 2 cores). Preloaded, the builder loads every n-gram
-    # model of the three languages on its thread pool: 0.40-0.45 s, against 0.75-0.86 s for one text's
-    # detection on one thread (measured in fresh interpreters). The models and so the results are the same.
-    return LanguageDetectorBuilder.from_languages(*_LATIN_LANGUAGES).with_preloaded_language_models().build()
+_built: list[LanguageDetector] = []  # the one detector, built on first use
 
 
-def load_models() -> None:
-    """Load the language models now (~0.4 s, done by the first detection otherwise)."""
-    _detector()
+def load_models(on_this_thread: bool = False) -> LanguageDetector:
+    """Return the detector, its models loaded (once per process).
+
+    Weights ship inside the wheel: nothing is downloaded at run time. Left to itself lingua loads a model
+    on first use, and its parallel detection, used first, loads them from each of its threads at once
+    (0.85-0.95 s for one dump's 47 headlines on 2 cores). Preloaded, the builder loads every n-gram model
+    of the three languages on lingua's thread pool: 0.40-0.45 s, against 0.75-0.86 s for one detection
+    on this thread (fresh interpreters). The models, and so the results, are the same. A process that
+    must stay single-threaded (the warm runner forks) loads `on_this_thread`: that pool's threads would
+    outlive the load.
+    """
+    if not _built:
+        builder = LanguageDetectorBuilder.from_languages(*_LATIN_LANGUAGES)
+        if on_this_thread:  # a text under 120 characters with no letter of one language only: every model
+            detector = builder.build()
+            detector.compute_language_confidence_values("Le Maroc et l'Espagne, the king")
+        else:
+            detector = builder.with_preloaded_language_models().build()
+        _built.append(detector)
+    return _built[0]
 
 
 def _script_language(text: str) -> str | None:
@@ -57,13 +66,13 @@ def detect_languages(texts: pd.Series) -> pd.Series:
     by_script = {t: _script_language(t[:MAX_DETECTION_CHARS]) for t in distinct}
     latin = [t for t, lang in by_script.items() if lang is None]
     seen = [t[:MAX_DETECTION_CHARS] for t in latin]  # what lingua reads: a bounded prefix
-    found = _detector().detect_languages_in_parallel_of(seen) if latin else []
+    found = load_models().detect_languages_in_parallel_of(seen) if latin else []
     for text, lang in zip(latin, found, strict=True):
         by_script[text] = _LATIN_LANGUAGES.get(lang, UNDETERMINED) if lang else UNDETERMINED
     # Confidence values cost far more than detection: only the few non-French picks are re-checked.
     doubtful = [t for t in latin if by_script[t] not in ("fr", UNDETERMINED)]
     if doubtful:
-        values = _detector().compute_language_confidence_values_in_parallel(
+        values = load_models().compute_language_confidence_values_in_parallel(
             [t[:MAX_DETECTION_CHARS] for t in doubtful]
         )
         for text, confidences in zip(doubtful, values, strict=True):
