@@ -7,6 +7,7 @@ import logging
 import os
 import pickle
 import posixpath
+import signal
 import stat
 import time
 from collections.abc import Callable, Iterator
@@ -291,10 +292,18 @@ def _walk(root: str, seen: set[tuple[str, int, int]], processes: int) -> _Walked
         folders = _walk_level(folders, seen, walked)
     if not folders:
         return walked
-    children = [_fork_walk(folders[i::processes], seen) for i in range(1, processes)]
-    walked.add(_walk_all(folders[::processes], seen))
-    for i, (pid, reader) in enumerate(children, 1):
-        walked.add(_child_result(pid, reader) or _walk_all(folders[i::processes], seen))
+    children = {i: _fork_walk(folders[i::processes], seen) for i in range(1, processes)}
+    try:
+        walked.add(_walk_all(folders[::processes], seen))
+        while children:
+            i = min(children)
+            found = _child_result(*children.pop(i))
+            walked.add(found or _walk_all(folders[i::processes], seen))
+    finally:  # the parent's own walk failed (an unreadable folder, Ctrl-C): no child outlives it
+        for pid, reader in children.values():
+            os.kill(pid, signal.SIGKILL)
+            os.close(reader)
+            os.waitpid(pid, 0)
     return walked
 
 

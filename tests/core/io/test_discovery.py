@@ -185,3 +185,28 @@ def test_folders_a_walking_child_failed_on_are_walked_again_by_the_parent(wide_t
     monkeypatch.setattr(discovery, "_single_threaded", lambda: True)
     monkeypatch.setattr(discovery, "_walk_all", failing_in_children)
     assert find_new_files([str(wide_tree)], set(), processes=2) == alone
+
+
+def test_a_parent_walk_that_fails_leaves_no_walking_child_behind(wide_tree, monkeypatch):
+    parent, walk_all, fork_walk = os.getpid(), discovery._walk_all, discovery._fork_walk
+    forked: list[int] = []
+
+    def failing_in_the_parent(folders, seen):
+        if os.getpid() == parent:
+            raise PermissionError("denied")
+        return walk_all(folders, seen)
+
+    def recording(folders, seen):
+        pid, reader = fork_walk(folders, seen)
+        forked.append(pid)
+        return pid, reader
+
+    monkeypatch.setattr(discovery, "_single_threaded", lambda: True)
+    monkeypatch.setattr(discovery, "_walk_all", failing_in_the_parent)
+    monkeypatch.setattr(discovery, "_fork_walk", recording)
+    with pytest.raises(PermissionError):
+        find_new_files([str(wide_tree)], set(), processes=3)
+    assert len(forked) == 2
+    for pid in forked:  # each was killed and reaped: none is left running, nor a zombie
+        with pytest.raises(ChildProcessError):
+            os.waitpid(pid, os.WNOHANG)
