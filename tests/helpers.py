@@ -12,6 +12,7 @@ from pathlib import Path
 import duckdb
 
 from tickerhouse import warehouse as wh
+from tickerhouse.staging import IN_PROCESS_MAX_DUMPS
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"  # third-party fixtures beside the repo; absent in a user's clone
@@ -139,6 +140,9 @@ def workers_of(seen: dict[int, str]) -> list[int]:
 
 # Under the temporary server's start-up on a busy 2-core machine the pool can take a minute to appear.
 POOL_APPEAR_TIMEOUT_S = 240
+# A corpus the worker pool takes, and whose parse lasts seconds after its workers appear, so that a test
+# that interrupts the run once it sees them is not beaten by the run's end (2,200 dumps once were, in CI).
+POOL_CORPUS_DUMPS = 4 * IN_PROCESS_MAX_DUMPS
 
 
 def temporary_server_env(tmp_path: Path) -> dict[str, str]:

@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 
 from helpers import (
+    POOL_CORPUS_DUMPS,
     REPO,
     SAMPLE_DIR,
     alive,
@@ -33,7 +34,6 @@ from helpers import (
 )
 from tickerhouse import server
 from tickerhouse.samples.corpus import write_corpus
-from tickerhouse.staging import IN_PROCESS_MAX_DUMPS
 
 pytestmark = pytest.mark.server
 
@@ -179,7 +179,7 @@ def test_a_dead_runner_leaves_commands_in_process_until_server_start_restarts_it
 @pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGINT])
 def test_a_killed_client_leaves_no_child_and_no_worker(warm, tmp_path, sig):
     corpus = tmp_path / "landing"
-    write_corpus(corpus, IN_PROCESS_MAX_DUMPS + 200, seed=11)  # enough for the worker pool
+    write_corpus(corpus, POOL_CORPUS_DUMPS, seed=11)
     env = {**warm.env, "TICKERHOUSE_WORKERS": "2"}
     runner = warm.runner_pid()
     proc = subprocess.Popen(

@@ -6,16 +6,15 @@ import signal
 import subprocess
 import sys
 
-from helpers import REPO, outliving, temporary_server_env, wait_until_parsing
+from helpers import POOL_CORPUS_DUMPS, REPO, outliving, temporary_server_env, wait_until_parsing
 from tickerhouse.samples.corpus import write_corpus
-from tickerhouse.staging import IN_PROCESS_MAX_DUMPS
 
 GONE_TIMEOUT_S = 30
 
 
 def test_killed_ingest_leaves_no_server_and_no_worker(tmp_path):
     corpus = tmp_path / "landing"
-    write_corpus(corpus, IN_PROCESS_MAX_DUMPS + 200, seed=11)  # enough for the worker pool
+    write_corpus(corpus, POOL_CORPUS_DUMPS, seed=11)
     env = temporary_server_env(tmp_path)
     command = [sys.executable, "-m", "tickerhouse.cli", "ingest", str(corpus), "--warehouse"]
     proc = subprocess.Popen(
