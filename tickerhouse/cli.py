@@ -328,6 +328,12 @@ class _RunEndFilter(logging.Filter):
         return not (failed_run and record.levelno >= logging.ERROR)
 
 
+def _filter_once(target: logging.Filterer, kind: type[logging.Filter]) -> None:
+    """Add a `kind` filter to a logger or handler that has none (a second run in one process adds none)."""
+    if not any(isinstance(f, kind) for f in target.filters):
+        target.addFilter(kind())
+
+
 class _UndeliveredEventFilter(logging.Filter):
     """Drop the copy of each event Prefect could not send to a lost API (kilobytes each, every ~7 s): its
     events client already warns, in one line a time, that it cannot connect."""
@@ -416,11 +422,9 @@ def _run_flow(flow: Callable[..., dict], quiet: bool = True, **params: object) -
     production).
     """
     for handler in logging.getLogger().handlers:
-        if not any(isinstance(f, _RunEndFilter) for f in handler.filters):
-            handler.addFilter(_RunEndFilter())
-    services = logging.getLogger("prefect._internal.concurrency")  # its own handler, not the root's
-    if not any(isinstance(f, _UndeliveredEventFilter) for f in services.filters):
-        services.addFilter(_UndeliveredEventFilter())
+        _filter_once(handler, _RunEndFilter)
+    # Prefect's services log through a handler of their own, not the root's
+    _filter_once(logging.getLogger("prefect._internal.concurrency"), _UndeliveredEventFilter)
     logging.raiseExceptions = False
     try:
         with _progress_bars(quiet):
