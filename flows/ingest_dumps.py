@@ -9,7 +9,7 @@ from pathlib import Path
 
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
-from prefect.futures import as_completed
+from prefect.futures import wait
 from prefect.utilities.annotations import quote
 
 from tickerhouse import warehouse as wh
@@ -30,6 +30,9 @@ from tickerhouse.staging import (
 )
 from tickerhouse.tagging import taxonomy_in_force
 from tickerhouse.transforms.source_file import SourceFile
+
+# How long the flow's main thread waits on the parse tasks before it looks at signals again (stage_dumps).
+SIGNAL_CHECK_S = 0.5
 
 
 @dataclass(frozen=True)
@@ -119,9 +122,15 @@ def stage_dumps(
     futures = [parse_batch.submit(FileBatch(b), d, *shared) for b, d in zip(batches, dirs, strict=True)]
     done = 0
     report_progress("ingest", done, len(files), "dump")
-    for future in as_completed(futures):
-        done += future.result()["files"]
-        report_progress("ingest", done, len(files), "dump")
+    pending = futures
+    while pending:
+        # A timed wait: Ctrl-C can land on any of the process's threads, and Python acts on it only when the
+        # main thread runs again; an untimed wait left it pending until a batch ended (~15 s).
+        finished, not_done = wait(pending, timeout=SIGNAL_CHECK_S)
+        for future in finished:
+            done += future.result()["files"]
+            report_progress("ingest", done, len(files), "dump")
+        pending = list(not_done)
     return dirs
 
 
