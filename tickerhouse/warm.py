@@ -135,6 +135,7 @@ def delegate(argv: list[str], state_dir: Path) -> int | None:
             "umask": _umask(),
             "env": dict(os.environ),
             "streams": [[s.encoding, s.errors] for s in (sys.stdin, sys.stdout, sys.stderr)],
+            "sigint_ignored": signal.getsignal(signal.SIGINT) is signal.SIG_IGN,
         }
         socket.send_fds(conn, [b"F"], [0, 1, 2])
         _send(conn, request)
@@ -310,6 +311,10 @@ def _child(runner: _Runner, conn: socket.socket) -> None:
             _send(conn, {"refused": why})
             os._exit(0)
         started = time.perf_counter()
+        # Ctrl-C as the command's own interpreter would take it: a KeyboardInterrupt, unless the client
+        # ignores SIGINT. The runner's may be ignored (a server started in the background by a shell).
+        ignored = request["sigint_ignored"]
+        signal.signal(signal.SIGINT, signal.SIG_IGN if ignored else signal.default_int_handler)
         print(f"child {os.getpid()}: tickerhouse {' '.join(request['argv'])}", flush=True)
         log = os.dup(1)  # the runner's log, kept past the client's streams
         _send(conn, {"pid": os.getpid()})

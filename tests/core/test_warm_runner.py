@@ -188,6 +188,9 @@ def test_a_killed_client_leaves_no_child_and_no_worker(warm, tmp_path, sig):
         cwd=REPO,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
+        # a command run from a terminal takes Ctrl-C, even where the runner (and pytest) ignore SIGINT, as
+        # everything started in the background by a non-interactive shell does
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     try:
         # the command's child is the runner's, not the client's; the forkserver and its 2 workers
