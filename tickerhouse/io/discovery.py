@@ -285,10 +285,11 @@ def _walk(root: str, seen: set[tuple[str, int, int]], processes: int) -> _Walked
     single-threaded process forks (a fork copies no other thread, and a lock another thread held would
     never be released in the child); others walk alone.
     """
+    if processes < 2 or not _single_threaded():
+        return _walk_all([root], seen)
     walked = _Walked()
     folders = [root]
-    splits = processes > 1 and _single_threaded()
-    while folders and (not splits or len(folders) < SPLIT_FOLDERS):
+    while folders and len(folders) < SPLIT_FOLDERS:
         folders = _walk_level(folders, seen, walked)
     if not folders:
         return walked
